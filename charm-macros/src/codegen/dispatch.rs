@@ -1,0 +1,153 @@
+//! The dispatch table (a `match` on entry ids) and the constructor the registry calls.
+
+use super::{args, rt};
+use crate::model::{Entry, ImplModel, Mode, Ret};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Wraps the return value for the codec the return type travels with.
+pub(crate) fn value_wrapper(ret: &Ret) -> TokenStream {
+    let rt = rt();
+    match ret {
+        Ret::Unit => quote!(#rt::Serde::<()>),
+        Ret::Serde(t) => quote!(#rt::Serde::<#t>),
+        Ret::Bulk(p, _) => quote!(#rt::Bulk::<#p>),
+    }
+}
+
+fn arm(m: &ImplModel, e: &Entry) -> TokenStream {
+    let rt = rt();
+    let id = e.id;
+    let name = &e.name;
+    let name_s = name.to_string();
+    let cfgs = &e.cfgs;
+    let ident = args::struct_ident(name);
+    let wrap = value_wrapper(&e.ret);
+    let recv = match m.mode {
+        Mode::Exclusive => quote!(self),
+        Mode::Shared => quote!(this),
+    };
+    let owned_args = args::from_owned(&e.args);
+    let decode_owned = args::decode_owned(name, &e.args);
+    if e.is_async {
+        return quote! {
+            #(#cfgs)*
+            #id => {
+                let __args = match body {
+                    #rt::Body::Typed(__m) => #rt::take_typed::<#ident>(__m)?,
+                    __b => {
+                        let __w = #rt::wire_bytes(&__b).ok_or_else(#rt::bad_body)?;
+                        #decode_owned
+                        __args
+                    }
+                };
+                let __this = ::std::rc::Rc::clone(this);
+                let __cx = ::core::clone::Clone::clone(&cx);
+                #rt::spawn_entry(&cx, #name_s, async move {
+                    #[allow(clippy::let_unit_value)]
+                    let __r = __this.#name(#(#owned_args),*).await;
+                    #rt::complete(&__cx, #wrap(__r));
+                });
+                ::core::result::Result::Ok(())
+            }
+        };
+    }
+    let decode_borrowed = args::decode_borrowed(&e.args);
+    let borrowed_args = args::from_borrowed(&e.args);
+    quote! {
+        #(#cfgs)*
+        #id => {
+            #[allow(clippy::let_unit_value)]
+            let __r = match body {
+                #rt::Body::Typed(__m) => {
+                    let __args = #rt::take_typed::<#ident>(__m)?;
+                    #recv.#name(#(#owned_args),*)
+                }
+                __b => {
+                    let __w = #rt::wire_bytes(&__b).ok_or_else(#rt::bad_body)?;
+                    #decode_borrowed
+                    #recv.#name(#(#borrowed_args),*)
+                }
+            };
+            #rt::complete(&cx, #wrap(__r));
+            ::core::result::Result::Ok(())
+        }
+    }
+}
+
+pub(crate) fn dispatch(m: &ImplModel) -> TokenStream {
+    let rt = rt();
+    let ty = &m.self_ty;
+    let arms = m.entries.iter().map(|e| arm(m, e));
+    let names = m.entries.iter().map(|e| {
+        let id = e.id;
+        let n = e.name.to_string();
+        let cfgs = &e.cfgs;
+        quote!(#(#cfgs)* #id => #n,)
+    });
+    let signature = match m.mode {
+        Mode::Exclusive => {
+            quote!(fn dispatch(&mut self, entry: #rt::EntryId, body: #rt::Body, cx: #rt::CallCx))
+        }
+        Mode::Shared => {
+            quote!(fn dispatch(this: &::std::rc::Rc<Self>, entry: #rt::EntryId, body: #rt::Body, cx: #rt::CallCx))
+        }
+    };
+    let tr = match m.mode {
+        Mode::Exclusive => quote!(#rt::ExclusiveChare),
+        Mode::Shared => quote!(#rt::SharedChare),
+    };
+    quote! {
+        impl #tr for #ty {
+            #[allow(unused_variables, unreachable_code)]
+            #signature -> ::core::result::Result<(), #rt::DispatchError> {
+                match entry {
+                    #(#arms)*
+                    _ => ::core::result::Result::Err(#rt::DispatchError::UnknownEntry(entry)),
+                }
+            }
+
+            fn entry_name(entry: #rt::EntryId) -> &'static str {
+                match entry {
+                    #(#names)*
+                    _ => "<unknown entry method>",
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn construct(m: &ImplModel) -> TokenStream {
+    let rt = rt();
+    let ty = &m.self_ty;
+    let new = quote::format_ident!("new");
+    let ident = args::struct_ident(&new);
+    let decode = args::decode_owned(&new, &m.ctor.args);
+    let call_args = args::from_owned(&m.ctor.args);
+    let hold = match m.mode {
+        Mode::Exclusive => quote!(#rt::Exclusive(__chare)),
+        Mode::Shared => quote!(#rt::Shared(::std::rc::Rc::new(__chare))),
+    };
+    quote! {
+        fn __charm_construct(body: #rt::Body) -> ::core::result::Result<::std::boxed::Box<dyn #rt::ChareObject>, #rt::DispatchError> {
+            let __args = match body {
+                #rt::Body::Typed(__m) => #rt::take_typed::<#ident>(__m)?,
+                __b => {
+                    let __w = #rt::wire_bytes(&__b).ok_or_else(#rt::bad_body)?;
+                    #decode
+                    __args
+                }
+            };
+            let __chare: #ty = <#ty>::new(#(#call_args),*);
+            ::core::result::Result::Ok(::std::boxed::Box::new(#hold))
+        }
+
+        #rt::inventory::submit! {
+            #rt::Registration {
+                name: <#ty as #rt::ChareStruct>::NAME,
+                type_id: <#ty as #rt::ChareStruct>::TYPE_ID,
+                construct: __charm_construct,
+            }
+        }
+    }
+}

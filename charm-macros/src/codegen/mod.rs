@@ -1,0 +1,118 @@
+//! Step 3: write the generated items from the checked model.
+//!
+//! Everything the generated code names goes through `::charm_rt` (mostly `::charm_rt::__private`),
+//! so it compiles in any crate that depends on `charm-rt`, whatever that crate imports. Private
+//! glue lives in `const _: () = { .. };` blocks so it adds no names to the user's module.
+
+mod args;
+mod dispatch;
+mod proxy;
+mod stubs;
+
+use crate::model::{ImplModel, StructModel};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Path prefix of everything the generated code uses.
+pub(crate) fn rt() -> TokenStream {
+    quote!(::charm_rt::__private)
+}
+
+/// Output for `#[chare]` on a struct: the struct, its proxy types and its `ChareStruct` facts.
+pub(crate) fn chare_struct(item: &syn::ItemStruct, m: &StructModel) -> TokenStream {
+    let types = proxy::types(item, m);
+    quote! {
+        #item
+        #types
+    }
+}
+
+/// Output for `#[chare]` on the impl block: the block (unchanged), then the argument structs,
+/// dispatch, registration and proxy methods.
+pub(crate) fn chare_impl(item: &syn::ItemImpl, m: &ImplModel) -> TokenStream {
+    let arg_structs = args::structs(m);
+    let dispatch = dispatch::dispatch(m);
+    let construct = dispatch::construct(m);
+    let stubs = stubs::stubs(m);
+    quote! {
+        #item
+        const _: () = {
+            #arg_structs
+            #dispatch
+            #construct
+            #stubs
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::expand;
+    use quote::quote;
+
+    fn expanded(item: proc_macro2::TokenStream) -> String {
+        expand(quote!(), item).to_string()
+    }
+
+    #[test]
+    fn struct_gets_proxies() {
+        let out = expanded(quote!(
+            pub struct Hello {
+                n: u32,
+            }
+        ));
+        assert!(out.contains("pub struct HelloProxy"));
+        assert!(out.contains("pub struct HelloElemProxy"));
+        assert!(out.contains("ChareStruct for Hello"));
+        assert!(!out.contains("compile_error"));
+    }
+
+    #[test]
+    fn impl_gets_stubs_dispatch_and_registration() {
+        let out = expanded(quote!(
+            impl Hello {
+                fn new(n: u32) -> Self { Hello { n } }
+                /// Adds.
+                pub fn add(&mut self, x: u32, data: &[f64]) -> u32 { x }
+            }
+        ));
+        for needle in [
+            "impl HelloElemProxy",
+            "pub fn add (& self , x : u32 , data : & [f64])",
+            "pub fn add_awaitable",
+            "pub fn add_ret",
+            "ExclusiveChare for Hello",
+            "inventory :: submit",
+            "pub fn new_group",
+            "pub fn new_array",
+            "pub fn new_chare",
+            "bulk_slice :: < f64 >",
+            "doc = r\" Adds.\"",
+        ] {
+            assert!(out.contains(needle), "missing `{needle}` in\n{out}");
+        }
+    }
+
+    #[test]
+    fn unit_entries_have_no_ret_form() {
+        let out = expanded(quote!(impl A { fn new() -> Self { A } pub fn ping(&mut self) {} }));
+        assert!(out.contains("pub fn ping_awaitable"));
+        assert!(!out.contains("ping_ret"));
+    }
+
+    #[test]
+    fn async_entries_spawn_coroutines() {
+        let out = expanded(
+            quote!(impl A { fn new() -> Self { A } pub async fn f(&self, n: u64) -> u64 { n } }),
+        );
+        assert!(out.contains("SharedChare for A"));
+        assert!(out.contains("spawn_entry"));
+    }
+
+    #[test]
+    fn errors_keep_the_item() {
+        let out = expanded(quote!(impl A { fn new() -> Self { A } pub fn f(self) {} }));
+        assert!(out.contains("compile_error"));
+        assert!(out.starts_with("impl A"));
+    }
+}

@@ -1,0 +1,182 @@
+//! The proxy methods: creation functions and, per entry method, fire-and-forget, `_awaitable`
+//! and `_ret` stubs on both the collection proxy (broadcast) and the element proxy.
+
+use super::{args, dispatch::value_wrapper, proxy::proxy_idents, rt};
+use crate::model::{Arg, Entry, ImplModel, Ret};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+fn params(args: &[Arg]) -> Vec<TokenStream> {
+    args.iter()
+        .map(|a| {
+            let n = &a.name;
+            let t = &a.ty;
+            quote!(#n: #t)
+        })
+        .collect()
+}
+
+/// A name for an extra parameter that no user argument uses.
+fn free_name(base: &str, args: &[Arg]) -> syn::Ident {
+    let mut name = base.to_string();
+    while args.iter().any(|a| a.name == name) {
+        name = format!("charm_{name}");
+    }
+    format_ident!("{}", name)
+}
+
+fn doc(text: String) -> TokenStream {
+    quote!(#[doc = #text])
+}
+
+fn creation(m: &ImplModel) -> TokenStream {
+    let rt = rt();
+    let ty = &m.self_ty;
+    let (proxy, elem) = proxy_idents(&m.ident);
+    let ps = params(&m.ctor.args);
+    let build = args::build(&format_ident!("new"), &m.ctor.args);
+    let shape = free_name("shape", &m.ctor.args);
+    let on_pe = free_name("on_pe", &m.ctor.args);
+    let docs = &m.ctor.docs;
+    let sep = if docs.is_empty() {
+        quote!()
+    } else {
+        quote!(#[doc = ""])
+    };
+    let name = m.ident.to_string();
+    let group_doc = doc(format!(
+        "Creates a group of [`{name}`]: one element per PE, each built with `new` and these arguments. \
+         Creation is asynchronous; calls made through the proxy at once wait for the elements."
+    ));
+    let array_doc = doc(format!(
+        "Creates a dense array of [`{name}`] of the given shape (1 to 6 dimensions: `n`, `(n, m)`, `[n, m, k]`), \
+         elements spread over the PEs in blocks. Asynchronous like `new_group`."
+    ));
+    let single_doc = doc(format!(
+        "Creates a single [`{name}`] chare on `{on_pe}` (or a PE the runtime picks when `None`); returns its proxy."
+    ));
+    quote! {
+        impl #proxy {
+            #(#docs)* #sep #group_doc
+            pub fn new_group(#(#ps),*) -> Self {
+                #proxy(#rt::create::<#ty, _>(#rt::Layout::Group, #build))
+            }
+
+            #(#docs)* #sep #array_doc
+            pub fn new_array(#shape: impl ::core::convert::Into<#rt::Index>, #(#ps),*) -> Self {
+                #proxy(#rt::create::<#ty, _>(#rt::Layout::Array(#shape.into()), #build))
+            }
+
+            #(#docs)* #sep #single_doc
+            pub fn new_chare(#on_pe: ::core::option::Option<usize>, #(#ps),*) -> #elem {
+                let __c = #rt::create::<#ty, _>(#rt::Layout::Single(#on_pe), #build);
+                #elem(__c.elem(#rt::Index::from(0usize), <#ty as #rt::ChareStruct>::NAME))
+            }
+        }
+    }
+}
+
+fn ret_ty(ret: &Ret) -> TokenStream {
+    match ret {
+        Ret::Unit => quote!(()),
+        Ret::Serde(t) | Ret::Bulk(_, t) => quote!(#t),
+    }
+}
+
+fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
+    let rt = rt();
+    let id = e.id;
+    let name = &e.name;
+    let vis = &e.vis;
+    let cfgs = &e.cfgs;
+    let docs = &e.docs;
+    let sep = if docs.is_empty() {
+        quote!()
+    } else {
+        quote!(#[doc = ""])
+    };
+    let ps = params(&e.args);
+    let build = args::build(name, &e.args);
+    let awaitable = format_ident!("{}_awaitable", name);
+    let ret_name = format_ident!("{}_ret", name);
+    let wrap = value_wrapper(&e.ret);
+    let r = ret_ty(&e.ret);
+    let has_ret = !matches!(e.ret, Ret::Unit);
+
+    let elem_ff = doc(format!(
+        "Fire-and-forget call of `{name}` on this element: sends the message and returns."
+    ));
+    let elem_aw = doc(format!("Calls `{name}` on this element; the reply resolves when the method has completed (for an async method, when its coroutine finished)."));
+    let elem_ret = doc(format!(
+        "Calls `{name}` on this element; the reply resolves to its return value."
+    ));
+    let bc_ff = doc(format!("Broadcasts `{name}` to every element, fire-and-forget. The arguments are encoded once and shared."));
+    let bc_aw = doc(format!(
+        "Broadcasts `{name}` to every element; the reply resolves when all of them completed."
+    ));
+    let bc_ret = doc(format!("Broadcasts `{name}` to every element; the reply resolves to their return values, sorted by element index."));
+
+    let elem_ret_fn = has_ret.then(|| {
+        quote! {
+            #(#cfgs)* #(#docs)* #sep #elem_ret
+            #[track_caller]
+            #vis fn #ret_name(&self, #(#ps),*) -> ::charm_rt::Reply<#r> {
+                #rt::call_ret::<#wrap, _>(&self.0, #id, #build)
+            }
+        }
+    });
+    let bc_ret_fn = has_ret.then(|| {
+        quote! {
+            #(#cfgs)* #(#docs)* #sep #bc_ret
+            #[track_caller]
+            #vis fn #ret_name(&self, #(#ps),*) -> ::charm_rt::BroadcastReply<#r> {
+                #rt::broadcast_ret::<#wrap, _>(&self.0, #id, #build)
+            }
+        }
+    });
+    let elem = quote! {
+        #(#cfgs)* #(#docs)* #sep #elem_ff
+        #[inline]
+        #vis fn #name(&self, #(#ps),*) {
+            #rt::send(&self.0, #id, #build)
+        }
+
+        #(#cfgs)* #(#docs)* #sep #elem_aw
+        #[track_caller]
+        #vis fn #awaitable(&self, #(#ps),*) -> ::charm_rt::Reply<()> {
+            #rt::call_awaitable(&self.0, #id, #build)
+        }
+
+        #elem_ret_fn
+    };
+    let bcast = quote! {
+        #(#cfgs)* #(#docs)* #sep #bc_ff
+        #vis fn #name(&self, #(#ps),*) {
+            #rt::broadcast(&self.0, #id, #build)
+        }
+
+        #(#cfgs)* #(#docs)* #sep #bc_aw
+        #[track_caller]
+        #vis fn #awaitable(&self, #(#ps),*) -> ::charm_rt::BroadcastReply<()> {
+            #rt::broadcast_awaitable(&self.0, #id, #build)
+        }
+
+        #bc_ret_fn
+    };
+    (elem, bcast)
+}
+
+pub(crate) fn stubs(m: &ImplModel) -> TokenStream {
+    let (proxy, elem) = proxy_idents(&m.ident);
+    let creation = creation(m);
+    let (elem_stubs, bcast_stubs): (Vec<_>, Vec<_>) = m.entries.iter().map(entry_stubs).unzip();
+    quote! {
+        #creation
+        impl #elem {
+            #(#elem_stubs)*
+        }
+        impl #proxy {
+            #(#bcast_stubs)*
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! The `#[chare]` attribute of charm-rs.
+//!
+//! Put it on a struct and on the struct's inherent `impl` block. It generates, at compile time, a
+//! collection proxy (`NameProxy`) and an element proxy (`NameElemProxy`) with one method per entry
+//! method, in three forms (fire-and-forget, `_awaitable`, `_ret`), plus the dispatch code and the
+//! registration the runtime needs. Use it through `charm_rt::chare`; the generated code only
+//! names `::charm_rt`, so a crate that depends on `charm-rt` alone can use it.
+//!
+//! The work is split as in serde_derive: [`parse`] reads the item, [`model`] validates it into a
+//! model of the chare (every error points at the user's code), [`codegen`] writes the output.
+//! Each step is a plain function over `proc_macro2`, unit-tested without a compiler run.
+
+mod codegen;
+mod model;
+mod parse;
+
+use proc_macro::TokenStream;
+use proc_macro2::TokenStream as TokenStream2;
+
+/// Makes a struct a chare (on the struct) and its `pub fn` methods entry methods (on its `impl`
+/// block). See the `charm_rt` crate documentation.
+#[proc_macro_attribute]
+pub fn chare(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand(attr.into(), item.into()).into()
+}
+
+/// The whole expansion, on `proc_macro2` tokens. On error the original item is kept (so the rest
+/// of the crate still type-checks and IDEs keep working) next to the `compile_error!`s.
+pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> TokenStream2 {
+    match parse::parse(attr, item.clone()).and_then(|parsed| match parsed {
+        parse::Parsed::Struct(s) => model::chare_struct(&s).map(|m| codegen::chare_struct(&s, &m)),
+        parse::Parsed::Impl(i) => model::chare_impl(&i).map(|m| codegen::chare_impl(&i, &m)),
+    }) {
+        Ok(out) => out,
+        Err(e) => {
+            let errors = e.to_compile_error();
+            quote::quote! { #item #errors }
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! The codec: how entry-method arguments and future values become bytes and back.
+//!
+//! This is the only module that knows the serializer (serde + bincode 2). A message body is
+//!
+//! ```text
+//! u32 serde_len | u32 bulk_count | serde section (serde_len bytes) | pad to 8 |
+//! (u64 byte_len | raw bytes | pad to 8) * bulk_count
+//! ```
+//!
+//! Arguments of plain numeric slice or `Vec` types ("bulk" arguments) skip serde: their bytes are
+//! copied once into the buffer and handed to the receiver as an aligned slice, with no per-element
+//! decoding (the "direct copy" of Charm4py, made automatic). Everything else is bincode.
+
+mod wire;
+
+pub use wire::WireBuf;
+
+use serde::{de::DeserializeOwned, Serialize};
+use smallvec::SmallVec;
+use std::borrow::Cow;
+use std::fmt;
+
+/// Plain numeric element types that travel on the direct-copy path.
+pub trait Pod: bytemuck::Pod + Send + Sync + 'static {}
+macro_rules! pod {
+    ($($t:ty),*) => { $(impl Pod for $t {})* };
+}
+pod!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, usize, isize, f32, f64);
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard()
+}
+
+/// A message that cannot be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodecError(pub String);
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "malformed message: {}", self.0)
+    }
+}
+
+impl std::error::Error for CodecError {}
+
+struct BufWriter<'a>(&'a mut WireBuf);
+
+impl bincode::enc::write::Writer for BufWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), bincode::error::EncodeError> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// Writes the arguments of one message, in order. `'a` is the lifetime of the arguments, whose
+/// direct-copy slices are copied only when the encoder finishes.
+pub struct Encoder<'b, 'a> {
+    buf: &'b mut WireBuf,
+    start: usize,
+    bulk: SmallVec<[&'a [u8]; 4]>,
+}
+
+impl<'b, 'a> Encoder<'b, 'a> {
+    /// Starts a body at the end of `buf` (which must be 8-aligned there).
+    pub fn new(buf: &'b mut WireBuf) -> Self {
+        buf.align8();
+        let start = buf.len();
+        buf.extend_from_slice(&[0u8; 8]);
+        Encoder {
+            buf,
+            start,
+            bulk: SmallVec::new(),
+        }
+    }
+
+    /// Appends a value through serde.
+    pub fn serde<T: Serialize + ?Sized>(&mut self, v: &T) {
+        bincode::serde::encode_into_writer(v, BufWriter(self.buf), config())
+            .unwrap_or_else(|e| panic!("charm-rs: cannot serialize an argument: {e}"));
+    }
+
+    /// Appends a slice of plain numbers on the direct-copy path.
+    pub fn bulk<P: Pod>(&mut self, v: &'a [P]) {
+        self.bulk.push(bytemuck::cast_slice(v));
+    }
+
+    /// Writes the direct-copy section and the lengths; returns the buffer.
+    pub fn finish(self) {
+        let Encoder { buf, start, bulk } = self;
+        let serde_len = buf.len() - start - 8;
+        buf.patch_u32(
+            start,
+            u32::try_from(serde_len).expect("serde section over 4 GiB"),
+        );
+        buf.patch_u32(start + 4, bulk.len() as u32);
+        for seg in bulk {
+            buf.align8();
+            buf.extend_from_slice(&(seg.len() as u64).to_le_bytes());
+            buf.extend_from_slice(seg);
+        }
+    }
+}
+
+/// Encodes a whole message into a fresh buffer.
+pub fn encode_to_buf<'a>(write: impl for<'b> FnOnce(&mut Encoder<'b, 'a>)) -> WireBuf {
+    let mut buf = WireBuf::new();
+    encode_into(&mut buf, write);
+    buf
+}
+
+/// Encodes a message at the end of `buf`.
+pub fn encode_into<'a>(buf: &mut WireBuf, write: impl for<'b> FnOnce(&mut Encoder<'b, 'a>)) {
+    let mut enc = Encoder::new(buf);
+    write(&mut enc);
+    enc.finish();
+}
+
+/// Reads the arguments of one message, in the order they were written.
+pub struct Decoder<'a> {
+    serde: &'a [u8],
+    bulk: &'a [u8],
+    bulk_left: u32,
+}
+
+fn read_u32(b: &[u8], at: usize) -> Result<u32, CodecError> {
+    b.get(at..at + 4)
+        .map(|s| u32::from_le_bytes(s.try_into().unwrap()))
+        .ok_or_else(|| CodecError("truncated header".into()))
+}
+
+impl<'a> Decoder<'a> {
+    /// Opens a body; `bytes` must start where [`Encoder::new`] started it.
+    pub fn new(bytes: &'a [u8]) -> Result<Self, CodecError> {
+        let serde_len = read_u32(bytes, 0)? as usize;
+        let bulk_left = read_u32(bytes, 4)?;
+        let serde = bytes.get(8..8 + serde_len).ok_or_else(|| {
+            CodecError(format!("serde section of {serde_len} bytes is truncated"))
+        })?;
+        let bulk_start = (8 + serde_len).next_multiple_of(8);
+        let bulk = bytes.get(bulk_start..).unwrap_or(&[]);
+        Ok(Decoder {
+            serde,
+            bulk,
+            bulk_left,
+        })
+    }
+
+    /// Reads the next serde argument.
+    pub fn serde<T: DeserializeOwned>(&mut self) -> Result<T, CodecError> {
+        let (v, used) =
+            bincode::serde::decode_from_slice::<T, _>(self.serde, config()).map_err(|e| {
+                CodecError(format!("cannot decode {}: {e}", std::any::type_name::<T>()))
+            })?;
+        self.serde = &self.serde[used..];
+        Ok(v)
+    }
+
+    fn next_bulk_bytes(&mut self) -> Result<&'a [u8], CodecError> {
+        if self.bulk_left == 0 {
+            return Err(CodecError("missing direct-copy argument".into()));
+        }
+        self.bulk_left -= 1;
+        let len_bytes = self
+            .bulk
+            .get(..8)
+            .ok_or_else(|| CodecError("truncated direct-copy length".into()))?;
+        let len = u64::from_le_bytes(len_bytes.try_into().unwrap()) as usize;
+        let data = self.bulk.get(8..8 + len).ok_or_else(|| {
+            CodecError(format!("direct-copy argument of {len} bytes is truncated"))
+        })?;
+        let next = (8 + len).next_multiple_of(8).min(self.bulk.len());
+        self.bulk = &self.bulk[next..];
+        Ok(data)
+    }
+
+    /// Reads the next direct-copy argument as a slice: borrowed from the message when aligned.
+    pub fn bulk_slice<P: Pod>(&mut self) -> Result<Cow<'a, [P]>, CodecError> {
+        let bytes = self.next_bulk_bytes()?;
+        if bytes.len() % std::mem::size_of::<P>() != 0 {
+            return Err(CodecError(format!(
+                "direct-copy argument of {} bytes is not a whole number of {}",
+                bytes.len(),
+                std::any::type_name::<P>()
+            )));
+        }
+        match bytemuck::try_cast_slice::<u8, P>(bytes) {
+            Ok(s) => Ok(Cow::Borrowed(s)),
+            Err(_) => Ok(Cow::Owned(bytemuck::allocation::pod_collect_to_vec(bytes))),
+        }
+    }
+
+    /// Reads the next direct-copy argument into an owned `Vec` (one memcpy).
+    pub fn bulk_vec<P: Pod>(&mut self) -> Result<Vec<P>, CodecError> {
+        Ok(self.bulk_slice::<P>()?.into_owned())
+    }
+
+    /// Checks that every argument was consumed.
+    pub fn finish(self) -> Result<(), CodecError> {
+        if !self.serde.is_empty() || self.bulk_left != 0 {
+            return Err(CodecError(format!(
+                "{} unread serde bytes and {} unread direct-copy arguments",
+                self.serde.len(),
+                self.bulk_left
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mixed_arguments_round_trip() {
+        let data: Vec<f64> = (0..1000).map(|i| i as f64 * 0.5).collect();
+        let small: Vec<u8> = vec![1, 2, 3];
+        let buf = encode_to_buf(|e| {
+            e.serde(&7u32);
+            e.bulk(&small);
+            e.serde("hello");
+            e.bulk(&data);
+        });
+        let mut d = Decoder::new(buf.as_bytes()).unwrap();
+        assert_eq!(d.serde::<u32>().unwrap(), 7);
+        assert_eq!(&*d.bulk_slice::<u8>().unwrap(), &small[..]);
+        assert_eq!(d.serde::<String>().unwrap(), "hello");
+        let view = d.bulk_slice::<f64>().unwrap();
+        assert!(
+            matches!(view, Cow::Borrowed(_)),
+            "aligned bulk data is viewed in place"
+        );
+        assert_eq!(&*view, &data[..]);
+        d.finish().unwrap();
+    }
+
+    #[test]
+    fn truncated_messages_are_errors_not_panics() {
+        let buf = encode_to_buf(|e| {
+            e.serde(&"some string".to_string());
+            e.bulk(&[1.0f64, 2.0][..]);
+        });
+        let bytes = buf.as_bytes();
+        for cut in 0..bytes.len() {
+            let res = Decoder::new(&bytes[..cut]).and_then(|mut d| {
+                d.serde::<String>()?;
+                d.bulk_vec::<f64>()?;
+                d.finish()
+            });
+            assert!(res.is_err(), "cut at {cut} decoded");
+        }
+    }
+
+    #[test]
+    fn wrong_type_is_an_error() {
+        let buf = encode_to_buf(|e| e.serde(&1u8));
+        let mut d = Decoder::new(buf.as_bytes()).unwrap();
+        assert!(d.bulk_vec::<f64>().is_err());
+    }
+
+    #[test]
+    fn unaligned_bulk_is_copied() {
+        // A body starting at an odd offset still decodes (copying instead of borrowing).
+        let buf = encode_to_buf(|e| e.bulk(&[1.5f64, 2.5][..]));
+        let mut shifted = vec![0u8];
+        shifted.extend_from_slice(buf.as_bytes());
+        let mut d = Decoder::new(&shifted[1..]).unwrap();
+        assert_eq!(&*d.bulk_slice::<f64>().unwrap(), &[1.5, 2.5]);
+    }
+}

@@ -1,0 +1,90 @@
+//! An 8-byte-aligned byte buffer: the unit of encoded messages.
+//!
+//! Alignment lets a receiver view a directly copied `[f64]` (or any other plain numeric type) in
+//! place, without copying it out of the message.
+
+/// Growable byte buffer whose start is aligned to 8 bytes.
+#[derive(Default, Clone)]
+pub struct WireBuf {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl WireBuf {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty buffer with room for `bytes` bytes.
+    pub fn with_capacity(bytes: usize) -> Self {
+        WireBuf {
+            words: Vec::with_capacity(bytes.div_ceil(8)),
+            len: 0,
+        }
+    }
+
+    /// A zero-filled buffer of `len` bytes, to receive into.
+    pub fn zeroed(len: usize) -> Self {
+        WireBuf {
+            words: vec![0; len.div_ceil(8)],
+            len,
+        }
+    }
+
+    /// Number of bytes written.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The written bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &bytemuck::cast_slice::<u64, u8>(&self.words)[..self.len]
+    }
+
+    /// The written bytes, mutable (to receive into a [`WireBuf::zeroed`] buffer).
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        let len = self.len;
+        &mut bytemuck::cast_slice_mut::<u64, u8>(&mut self.words)[..len]
+    }
+
+    fn grow_to(&mut self, new_len: usize) {
+        let words = new_len.div_ceil(8);
+        if words > self.words.len() {
+            self.words.resize(words.max(self.words.len() * 2), 0);
+        }
+    }
+
+    /// Appends bytes.
+    pub fn extend_from_slice(&mut self, src: &[u8]) {
+        let start = self.len;
+        self.grow_to(start + src.len());
+        bytemuck::cast_slice_mut::<u64, u8>(&mut self.words)[start..start + src.len()]
+            .copy_from_slice(src);
+        self.len = start + src.len();
+    }
+
+    /// Pads with zeros up to a multiple of 8 bytes.
+    pub fn align8(&mut self) {
+        let pad = self.len.next_multiple_of(8) - self.len;
+        if pad > 0 {
+            self.extend_from_slice(&[0u8; 8][..pad]);
+        }
+    }
+
+    /// Overwrites 4 bytes at `at` (already written) with `v`, little-endian.
+    pub fn patch_u32(&mut self, at: usize, v: u32) {
+        self.as_bytes_mut()[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    }
+}
+
+impl std::fmt::Debug for WireBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "WireBuf({} bytes)", self.len)
+    }
+}

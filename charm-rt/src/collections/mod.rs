@@ -1,0 +1,373 @@
+//! Chare collections (single chares, groups, dense arrays) and the untyped proxies that the
+//! generated, typed proxies wrap.
+
+pub(crate) mod chare;
+pub(crate) mod placement;
+pub(crate) mod table;
+
+use crate::codec;
+use crate::future::value::{Serde, Value};
+use crate::future::{BroadcastReply, Reply};
+use crate::ids::{CollectionId, EntryId};
+use crate::index::Index;
+use crate::message::{Body, CollectionMeta, Dest, Envelope, Kind, Message, ReplyTo, WireBody};
+use crate::scheduler::{with_pe, ElemCtx, Pe};
+use chare::ChareStruct;
+use serde::{Deserialize, Serialize};
+use std::panic::Location;
+
+/// An untyped reference to a whole collection (what a generated `XProxy` wraps).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct CollectionRef {
+    meta: CollectionMeta,
+}
+
+/// An untyped reference to one element (what a generated `XElemProxy` wraps): 16 bytes, with the
+/// destination PE computed once when the proxy is made.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+pub struct ElemRef {
+    coll: CollectionId,
+    elem: u32,
+    pe: u32,
+}
+
+/// How to lay out a new collection.
+#[derive(Clone, Copy, Debug)]
+pub enum Layout {
+    /// One element per PE.
+    Group,
+    /// A dense array of this shape.
+    Array(Index),
+    /// One chare on a given PE, or on one the runtime picks.
+    Single(Option<usize>),
+}
+
+impl CollectionRef {
+    /// Job-wide id.
+    pub fn id(&self) -> CollectionId {
+        self.meta.id
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        placement::size(&self.meta) as usize
+    }
+
+    /// True for an array with no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Shape: the array's dimensions, `(num_pes)` for a group, `(1)` for a single chare.
+    pub fn shape(&self) -> Index {
+        self.meta.shape
+    }
+
+    /// The element at `index`, or `None` when out of bounds.
+    #[inline]
+    pub fn try_elem(&self, index: Index) -> Option<ElemRef> {
+        let elem = index.linear_in(&self.meta.shape)?;
+        Some(ElemRef {
+            coll: self.meta.id,
+            elem,
+            pe: placement::pe_of(&self.meta, elem),
+        })
+    }
+
+    /// The element at `index`; panics with a message naming the collection when out of bounds.
+    #[inline]
+    #[track_caller]
+    pub fn elem(&self, index: Index, type_name: &str) -> ElemRef {
+        match self.try_elem(index) {
+            Some(e) => e,
+            None => panic!(
+                "charm-rs: index {index} is out of bounds for the {type_name} collection of shape {}",
+                self.meta.shape
+            ),
+        }
+    }
+
+    /// Every element's reference, in row-major order.
+    pub fn elems(&self) -> impl Iterator<Item = ElemRef> + '_ {
+        (0..self.len() as u32).map(|elem| ElemRef {
+            coll: self.meta.id,
+            elem,
+            pe: placement::pe_of(&self.meta, elem),
+        })
+    }
+
+    /// PEs that host at least one element.
+    pub(crate) fn hosting_pes(&self) -> impl Iterator<Item = u32> + '_ {
+        placement::hosting_pes(&self.meta)
+    }
+
+    pub(crate) fn meta(&self) -> &CollectionMeta {
+        &self.meta
+    }
+}
+
+impl ElemRef {
+    /// PE that hosts the element.
+    pub fn pe(&self) -> usize {
+        self.pe as usize
+    }
+
+    /// Row-major position of the element in its collection.
+    pub fn position(&self) -> usize {
+        self.elem as usize
+    }
+
+    /// The collection.
+    pub fn collection(&self) -> CollectionId {
+        self.coll
+    }
+}
+
+/// Creates a collection of `C` (asynchronously: the elements are built when their PEs get to it;
+/// messages sent to them in the meantime wait for them).
+pub fn create<C: ChareStruct, A: Message>(layout: Layout, args: A) -> CollectionRef {
+    with_pe(|pe| {
+        let (kind, shape) = match layout {
+            Layout::Group => (Kind::Group, Index::from(pe.num_pes)),
+            Layout::Array(shape) => (Kind::Array, shape),
+            Layout::Single(on) => {
+                let target = match on {
+                    Some(p) => {
+                        assert!(
+                            p < pe.num_pes,
+                            "charm-rs: cannot place a {} on PE {p}: the job has {} PEs",
+                            C::NAME,
+                            pe.num_pes
+                        );
+                        p as u32
+                    }
+                    None => {
+                        let n = pe.next_single.get();
+                        pe.next_single.set(n.wrapping_add(1));
+                        n % pe.num_pes as u32
+                    }
+                };
+                (Kind::Single { pe: target }, Index::from(1))
+            }
+        };
+        let meta = CollectionMeta {
+            id: pe.new_collection_id(),
+            type_id: C::TYPE_ID,
+            kind,
+            shape,
+            num_pes: pe.num_pes as u32,
+        };
+        if let Kind::Single { pe: target } = kind {
+            pe.route(
+                target as usize,
+                create_env(meta, Body::Typed(Box::new(args))),
+            );
+        } else {
+            let w = WireBody::new(codec::encode_to_buf(|e| args.encode(e)));
+            for p in placement::hosting_pes(&meta) {
+                pe.route(p as usize, create_env(meta, Body::Wire(w.clone())));
+            }
+        }
+        CollectionRef { meta }
+    })
+}
+
+fn create_env(meta: CollectionMeta, body: Body) -> Envelope {
+    Envelope {
+        dest: Dest::Create(Box::new(meta)),
+        entry: 0,
+        reply: None,
+        body,
+    }
+}
+
+/// Sends a call to one element, fire-and-forget.
+#[inline]
+pub fn send<A: Message>(to: &ElemRef, entry: EntryId, args: A) {
+    with_pe(|pe| pe.route(to.pe as usize, elem_env(to, entry, None, args)))
+}
+
+#[inline]
+fn elem_env<A: Message>(to: &ElemRef, entry: EntryId, reply: Option<ReplyTo>, args: A) -> Envelope {
+    Envelope {
+        dest: Dest::Element {
+            coll: to.coll,
+            elem: to.elem,
+        },
+        entry,
+        reply,
+        body: Body::Typed(Box::new(args)),
+    }
+}
+
+fn call_in<A: Message>(
+    pe: &Pe,
+    to: &ElemRef,
+    entry: EntryId,
+    args: A,
+    future: crate::message::FutureId,
+    value: bool,
+) {
+    pe.route(
+        to.pe as usize,
+        elem_env(
+            to,
+            entry,
+            Some(ReplyTo {
+                future,
+                gather: false,
+                value,
+            }),
+            args,
+        ),
+    );
+}
+
+/// Sends a call to one element; the reply resolves when the method completed.
+#[inline]
+#[track_caller]
+pub fn call_awaitable<A: Message>(to: &ElemRef, entry: EntryId, args: A) -> Reply<()> {
+    let at = Location::caller();
+    with_pe(|pe| {
+        let reply = Reply::create::<Serde<()>>(pe, at);
+        call_in(pe, to, entry, args, reply.id(), false);
+        reply
+    })
+}
+
+/// Sends a call to one element; the reply resolves to the method's return value.
+#[inline]
+#[track_caller]
+pub fn call_ret<W: Value, A: Message>(to: &ElemRef, entry: EntryId, args: A) -> Reply<W::Output> {
+    let at = Location::caller();
+    with_pe(|pe| {
+        let reply = Reply::create::<W>(pe, at);
+        call_in(pe, to, entry, args, reply.id(), true);
+        reply
+    })
+}
+
+fn broadcast_in(
+    pe: &Pe,
+    coll: &CollectionRef,
+    entry: EntryId,
+    reply: Option<ReplyTo>,
+    args: &dyn crate::message::ErasedMessage,
+) {
+    let w = WireBody::new(codec::encode_to_buf(|e| args.encode_erased(e)));
+    for p in coll.hosting_pes() {
+        pe.route(
+            p as usize,
+            Envelope {
+                dest: Dest::Broadcast { coll: coll.id() },
+                entry,
+                reply,
+                body: Body::Wire(w.clone()),
+            },
+        );
+    }
+}
+
+/// Calls an entry method on every element, fire-and-forget. The arguments are encoded once and
+/// shared by every receiver.
+pub fn broadcast<A: Message>(coll: &CollectionRef, entry: EntryId, args: A) {
+    with_pe(|pe| broadcast_in(pe, coll, entry, None, &args))
+}
+
+fn broadcast_reply_in<W: Value, A: Message>(
+    coll: &CollectionRef,
+    entry: EntryId,
+    args: A,
+    value: bool,
+    at: &'static Location<'static>,
+) -> BroadcastReply<W::Output> {
+    with_pe(|pe| {
+        let parts = coll.hosting_pes().count() as u32;
+        let reply = BroadcastReply::create::<W>(pe, parts, at);
+        if parts > 0 {
+            broadcast_in(
+                pe,
+                coll,
+                entry,
+                Some(ReplyTo {
+                    future: reply.id(),
+                    gather: true,
+                    value,
+                }),
+                &args,
+            );
+        }
+        reply
+    })
+}
+
+/// Calls an entry method on every element; the reply resolves when all of them completed.
+#[track_caller]
+pub fn broadcast_awaitable<A: Message>(
+    coll: &CollectionRef,
+    entry: EntryId,
+    args: A,
+) -> BroadcastReply<()> {
+    broadcast_reply_in::<Serde<()>, A>(coll, entry, args, false, Location::caller())
+}
+
+/// Calls an entry method on every element; the reply resolves to their return values, sorted by
+/// element position.
+#[track_caller]
+pub fn broadcast_ret<W: Value, A: Message>(
+    coll: &CollectionRef,
+    entry: EntryId,
+    args: A,
+) -> BroadcastReply<W::Output> {
+    broadcast_reply_in::<W, A>(coll, entry, args, true, Location::caller())
+}
+
+/// The collection of the element whose entry method (or constructor) is running.
+#[track_caller]
+pub fn this_collection(type_name: &'static str, type_id: crate::ids::TypeId) -> CollectionRef {
+    with_pe(|pe| {
+        let meta = current_meta(pe).unwrap_or_else(|| {
+            panic!("charm-rs: {type_name}::this_proxy() can only be called inside an entry method or constructor of {type_name}")
+        });
+        assert!(
+            meta.type_id == type_id,
+            "charm-rs: {type_name}::this_proxy() called inside an entry method of another chare type"
+        );
+        CollectionRef { meta }
+    })
+}
+
+/// The element whose entry method (or constructor) is running.
+#[track_caller]
+pub fn this_elem(type_name: &'static str, type_id: crate::ids::TypeId) -> ElemRef {
+    let c = this_collection(type_name, type_id);
+    let ctx = with_pe(|pe| pe.current.get()).expect("inside an element");
+    ElemRef {
+        coll: ctx.coll,
+        elem: ctx.elem,
+        pe: placement::pe_of(&c.meta, ctx.elem),
+    }
+}
+
+fn current_meta(pe: &Pe) -> Option<CollectionMeta> {
+    let ElemCtx { coll, .. } = pe.current.get()?;
+    if let Some(m) = pe.constructing.get().filter(|m| m.id == coll) {
+        return Some(m);
+    }
+    pe.collections.borrow().get(&coll).map(|c| c.meta)
+}
+
+/// Index of the element whose entry method, coroutine or constructor is running.
+///
+/// Panics outside of one (in the main function, say).
+#[track_caller]
+pub fn this_index() -> Index {
+    with_pe(|pe| {
+        let ctx = pe
+            .current
+            .get()
+            .expect("charm-rs: this_index() can only be called inside a chare");
+        let meta = current_meta(pe).expect("charm-rs: current collection is not on this PE");
+        Index::from_linear(ctx.elem, &meta.shape)
+    })
+}

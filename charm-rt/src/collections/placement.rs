@@ -1,0 +1,90 @@
+//! Which PE hosts which element: groups one per PE, arrays block-mapped, balanced to within one.
+
+use crate::message::{CollectionMeta, Kind};
+use std::ops::Range;
+
+/// Number of elements.
+pub(crate) fn size(meta: &CollectionMeta) -> u32 {
+    match meta.kind {
+        Kind::Single { .. } => 1,
+        Kind::Group => meta.num_pes,
+        Kind::Array => meta.shape.volume() as u32,
+    }
+}
+
+/// PE of element `elem` (row-major position). Element `i` of `n` goes to PE `floor(i * P / n)`.
+#[inline]
+pub(crate) fn pe_of(meta: &CollectionMeta, elem: u32) -> u32 {
+    match meta.kind {
+        Kind::Single { pe } => pe,
+        Kind::Group => elem,
+        Kind::Array => {
+            let n = meta.shape.volume();
+            ((u64::from(elem) * u64::from(meta.num_pes)) / n) as u32
+        }
+    }
+}
+
+/// Elements hosted by `pe`, as a range of row-major positions.
+pub(crate) fn local_range(meta: &CollectionMeta, pe: u32) -> Range<u32> {
+    match meta.kind {
+        Kind::Single { pe: home } => {
+            if pe == home {
+                0..1
+            } else {
+                0..0
+            }
+        }
+        Kind::Group => pe..pe + 1,
+        Kind::Array => {
+            let n = meta.shape.volume();
+            let p = u64::from(meta.num_pes);
+            // First i with floor(i * P / n) >= pe is ceil(pe * n / P).
+            let lo = (u64::from(pe) * n).div_ceil(p);
+            let hi = ((u64::from(pe) + 1) * n).div_ceil(p);
+            lo as u32..hi as u32
+        }
+    }
+}
+
+/// PEs that host at least one element, in increasing order.
+pub(crate) fn hosting_pes(meta: &CollectionMeta) -> impl Iterator<Item = u32> + '_ {
+    (0..meta.num_pes).filter(move |&pe| !local_range(meta, pe).is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::CollectionId;
+    use crate::index::Index;
+
+    fn array(n: usize, pes: u32) -> CollectionMeta {
+        CollectionMeta {
+            id: CollectionId(1),
+            type_id: 0,
+            kind: Kind::Array,
+            shape: Index::from(n),
+            num_pes: pes,
+        }
+    }
+
+    #[test]
+    fn ranges_partition_and_agree_with_pe_of() {
+        for n in 1..40 {
+            for p in 1..9 {
+                let m = array(n, p);
+                let mut next = 0;
+                for pe in 0..p {
+                    let r = local_range(&m, pe);
+                    assert_eq!(r.start, next);
+                    for e in r.clone() {
+                        assert_eq!(pe_of(&m, e), pe, "n={n} p={p} e={e}");
+                    }
+                    next = r.end;
+                    assert!(r.len() as u64 <= (n as u64).div_ceil(p as u64));
+                }
+                assert_eq!(next as usize, n);
+            }
+        }
+    }
+}

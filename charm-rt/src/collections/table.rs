@@ -1,0 +1,14 @@
+//! The elements a PE hosts for one collection.
+
+use super::chare::ChareObject;
+use crate::message::CollectionMeta;
+use std::cell::RefCell;
+
+/// This PE's elements of one collection: a contiguous run of row-major positions.
+pub(crate) struct LocalCollection {
+    pub meta: CollectionMeta,
+    /// Row-major position of `elems[0]`.
+    pub first: u32,
+    pub elems: Vec<RefCell<Box<dyn ChareObject>>>,
+    pub type_name: &'static str,
+}

@@ -1,0 +1,128 @@
+//! Job configuration from the command line (`+p4`, `++quiet`) and the environment.
+
+/// How a job runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Number of PEs (threads on the multicore layer).
+    pub pes: usize,
+    /// No startup banner or warnings.
+    pub quiet: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            pes: default_pes(),
+            quiet: false,
+        }
+    }
+}
+
+fn default_pes() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// A bad runtime option.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "charm-rs: {}", self.0)
+    }
+}
+
+fn parse_pes(s: &str, from: &str) -> Result<usize, ConfigError> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(ConfigError(format!(
+            "{from} wants a positive number of PEs, got `{s}`"
+        ))),
+    }
+}
+
+impl Config {
+    /// Reads runtime options out of the program's arguments and returns the rest for the user's
+    /// main function (program name first, like `std::env::args`).
+    ///
+    /// Recognised: `+pN` or `+p N` (number of PEs), `++quiet`; environment `CHARM_PES`,
+    /// `CHARM_QUIET=1`. The command line wins over the environment.
+    pub fn from_args(
+        args: impl IntoIterator<Item = String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Config, Vec<String>), ConfigError> {
+        let mut cfg = Config::default();
+        if let Some(v) = env("CHARM_PES") {
+            cfg.pes = parse_pes(v.trim(), "CHARM_PES")?;
+        }
+        if let Some(v) = env("CHARM_QUIET") {
+            cfg.quiet = !matches!(v.as_str(), "" | "0" | "false");
+        }
+        let mut rest = Vec::new();
+        let mut it = args.into_iter();
+        while let Some(a) = it.next() {
+            if a == "+p" {
+                let n = it
+                    .next()
+                    .ok_or_else(|| ConfigError("+p needs a number of PEs".into()))?;
+                cfg.pes = parse_pes(&n, "+p")?;
+            } else if let Some(n) = a.strip_prefix("+p") {
+                cfg.pes = parse_pes(n, "+p")?;
+            } else if a == "++quiet" {
+                cfg.quiet = true;
+            } else {
+                rest.push(a);
+            }
+        }
+        Ok((cfg, rest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<(Config, Vec<String>), ConfigError> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_args(args.iter().map(|s| s.to_string()), |k| {
+            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn plus_p_forms() {
+        let (c, rest) = parse(&["prog", "+p4", "x"], &[]).unwrap();
+        assert_eq!(
+            (c.pes, rest),
+            (4, vec!["prog".to_string(), "x".to_string()])
+        );
+        assert_eq!(parse(&["prog", "+p", "3"], &[]).unwrap().0.pes, 3);
+        assert!(parse(&["prog", "++quiet"], &[]).unwrap().0.quiet);
+    }
+
+    #[test]
+    fn env_and_precedence() {
+        assert_eq!(parse(&["prog"], &[("CHARM_PES", "5")]).unwrap().0.pes, 5);
+        assert_eq!(
+            parse(&["prog", "+p2"], &[("CHARM_PES", "5")])
+                .unwrap()
+                .0
+                .pes,
+            2
+        );
+        assert!(parse(&["prog"], &[("CHARM_QUIET", "1")]).unwrap().0.quiet);
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        assert!(parse(&["prog", "+p0"], &[]).is_err());
+        assert!(parse(&["prog", "+pfour"], &[]).is_err());
+        assert!(parse(&["prog", "+p"], &[]).is_err());
+        assert!(parse(&["prog"], &[("CHARM_PES", "x")]).is_err());
+    }
+}

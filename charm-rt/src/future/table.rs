@@ -1,0 +1,223 @@
+//! A PE's table of pending futures: values arrive as messages and wake the awaiting task.
+
+use crate::codec::CodecError;
+use crate::message::{Body, FutureId, WireBody};
+use smallvec::SmallVec;
+use std::any::Any;
+use std::collections::VecDeque;
+use std::panic::Location;
+use std::task::Waker;
+
+/// Turns an encoded value into the boxed type the awaiting side downcasts to.
+pub(crate) type DecodeFn = fn(&WireBody) -> Result<Box<dyn Any + Send>, CodecError>;
+
+struct Pending {
+    expected: u32,
+    values: SmallVec<[Box<dyn Any + Send>; 1]>,
+    waker: Option<Waker>,
+    decode: DecodeFn,
+    created_at: &'static Location<'static>,
+    /// The awaiting handle was dropped: values that still arrive are discarded.
+    abandoned: bool,
+}
+
+struct Slot {
+    gen: u32,
+    pending: Option<Pending>,
+}
+
+/// Futures created on one PE.
+pub(crate) struct FutureTable {
+    pe: u32,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    /// Futures recently completed, to name them when a stray value arrives.
+    recent: VecDeque<(FutureId, &'static Location<'static>, u32)>,
+}
+
+/// What happened to a deposited value.
+pub(crate) enum Deposit {
+    /// Stored; the future still waits for more.
+    Stored,
+    /// The future is complete; wake this waker if any.
+    Complete(Option<Waker>),
+    /// The handle was dropped; the value was discarded.
+    Discarded,
+}
+
+const RECENT: usize = 1024;
+
+impl FutureTable {
+    pub(crate) fn new(pe: usize) -> Self {
+        FutureTable {
+            pe: pe as u32,
+            slots: Vec::new(),
+            free: Vec::new(),
+            recent: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn create(
+        &mut self,
+        expected: u32,
+        decode: DecodeFn,
+        created_at: &'static Location<'static>,
+    ) -> FutureId {
+        assert!(
+            expected > 0,
+            "charm-rs: a future must expect at least one value"
+        );
+        let pending = Pending {
+            expected,
+            values: SmallVec::new(),
+            waker: None,
+            decode,
+            created_at,
+            abandoned: false,
+        };
+        let slot = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                self.slots.push(Slot {
+                    gen: 0,
+                    pending: None,
+                });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let s = &mut self.slots[slot as usize];
+        s.gen = s.gen.wrapping_add(1);
+        s.pending = Some(pending);
+        FutureId {
+            pe: self.pe,
+            slot,
+            gen: s.gen,
+        }
+    }
+
+    fn pending_mut(&mut self, id: FutureId) -> Option<&mut Pending> {
+        let s = self.slots.get_mut(id.slot as usize)?;
+        if s.gen != id.gen {
+            return None;
+        }
+        s.pending.as_mut()
+    }
+
+    /// Describes a future for an error message.
+    pub(crate) fn describe(&self, id: FutureId) -> String {
+        if let Some(s) = self.slots.get(id.slot as usize) {
+            if s.gen == id.gen {
+                if let Some(p) = &s.pending {
+                    return format!(
+                        "{id} (created at {}, expecting {} value(s))",
+                        p.created_at, p.expected
+                    );
+                }
+            }
+        }
+        match self.recent.iter().find(|(r, _, _)| *r == id) {
+            Some((_, at, n)) => {
+                format!("{id} (created at {at}, expecting {n} value(s), already complete)")
+            }
+            None => format!("{id} (unknown or long completed)"),
+        }
+    }
+
+    /// Stores a value. `Err` carries a message for a fatal error (value for a completed future,
+    /// malformed value).
+    pub(crate) fn deposit(&mut self, id: FutureId, body: Body) -> Result<Deposit, String> {
+        let described = self.describe(id);
+        let Some(p) = self.pending_mut(id) else {
+            return Err(format!(
+                "{described} received a value after it already had all its values \
+                 (a future can be resolved only as many times as it expects)"
+            ));
+        };
+        if p.values.len() as u32 >= p.expected {
+            return Err(format!("{described} received more values than it expects"));
+        }
+        let v = match body {
+            Body::Typed(m) => m.into_any(),
+            Body::Wire(w) => (p.decode)(&w).map_err(|e| format!("value for {described}: {e}"))?,
+            Body::Empty => return Err(format!("empty value for {described}")),
+        };
+        if p.abandoned {
+            p.values.push(v);
+            if p.values.len() as u32 == p.expected {
+                self.release(id);
+            }
+            return Ok(Deposit::Discarded);
+        }
+        p.values.push(v);
+        if p.values.len() as u32 == p.expected {
+            Ok(Deposit::Complete(p.waker.take()))
+        } else {
+            Ok(Deposit::Stored)
+        }
+    }
+
+    /// Takes the values if all arrived; otherwise remembers the waker.
+    pub(crate) fn poll_take(
+        &mut self,
+        id: FutureId,
+        waker: &Waker,
+    ) -> Result<Option<SmallVec<[Box<dyn Any + Send>; 1]>>, String> {
+        let described = self.describe(id);
+        let Some(p) = self.pending_mut(id) else {
+            return Err(format!(
+                "{described} was already awaited: a future's value can be taken once"
+            ));
+        };
+        if p.values.len() as u32 == p.expected {
+            let values = std::mem::take(&mut p.values);
+            self.release(id);
+            Ok(Some(values))
+        } else {
+            match &mut p.waker {
+                Some(w) if w.will_wake(waker) => {}
+                w => *w = Some(waker.clone()),
+            }
+            Ok(None)
+        }
+    }
+
+    /// True when every expected value arrived.
+    pub(crate) fn is_ready(&self, id: FutureId) -> bool {
+        self.slots
+            .get(id.slot as usize)
+            .filter(|s| s.gen == id.gen)
+            .and_then(|s| s.pending.as_ref())
+            .is_some_and(|p| p.values.len() as u32 == p.expected)
+    }
+
+    /// The awaiting handle is gone: free the slot now or when the last value arrives.
+    pub(crate) fn abandon(&mut self, id: FutureId) {
+        if let Some(p) = self.pending_mut(id) {
+            if p.values.len() as u32 == p.expected {
+                self.release(id);
+            } else {
+                p.abandoned = true;
+                p.waker = None;
+            }
+        }
+    }
+
+    fn release(&mut self, id: FutureId) {
+        let s = &mut self.slots[id.slot as usize];
+        if let Some(p) = s.pending.take() {
+            if self.recent.len() == RECENT {
+                self.recent.pop_front();
+            }
+            self.recent.push_back((id, p.created_at, p.expected));
+            self.free.push(id.slot);
+        }
+    }
+
+    /// Number of futures still waiting for values (for diagnostics).
+    pub(crate) fn outstanding(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|s| s.pending.as_ref().is_some_and(|p| !p.abandoned))
+            .count()
+    }
+}

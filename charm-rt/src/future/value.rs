@@ -1,0 +1,185 @@
+//! Values that travel to futures: results of calls, broadcast results gathered per PE, errors.
+
+use crate::codec::{CodecError, Decoder, Encoder, Pod};
+use crate::error::CallError;
+use crate::message::{Message, WireBody};
+use serde::{de::DeserializeOwned, Serialize};
+use std::any::Any;
+
+/// How a value is encoded when it leaves the address space. The `#[chare]` macro picks
+/// [`Bulk`] for `Vec`s of plain numbers and [`Serde`] for everything else.
+pub trait Value: Send + Sized + 'static {
+    /// What the receiver gets.
+    type Output;
+    /// Writes the value.
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>);
+    /// Reads the value.
+    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError>;
+    /// Unwraps it.
+    fn into_output(self) -> Self::Output;
+}
+
+/// A value encoded with serde.
+pub struct Serde<T>(pub T);
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> Value for Serde<T> {
+    type Output = T;
+    #[inline]
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        enc.serde(&self.0)
+    }
+    #[inline]
+    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
+        dec.serde().map(Serde)
+    }
+    #[inline]
+    fn into_output(self) -> T {
+        self.0
+    }
+}
+
+/// A `Vec` of plain numbers, on the direct-copy path.
+pub struct Bulk<P>(pub Vec<P>);
+
+impl<P: Pod> Value for Bulk<P> {
+    type Output = Vec<P>;
+    #[inline]
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        enc.bulk(&self.0)
+    }
+    #[inline]
+    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
+        dec.bulk_vec().map(Bulk)
+    }
+    #[inline]
+    fn into_output(self) -> Vec<P> {
+        self.0
+    }
+}
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> Message for Serde<T> {
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        Value::encode(self, enc)
+    }
+}
+
+impl<P: Pod> Message for Bulk<P> {
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        Value::encode(self, enc)
+    }
+}
+
+const OK: u8 = 0;
+const ERR: u8 = 1;
+
+/// The result of one call, sent to the caller's future.
+pub struct ReplyMsg<W>(pub Result<W, CallError>);
+
+impl<W: Value> Message for ReplyMsg<W> {
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        match &self.0 {
+            Ok(w) => {
+                enc.serde(&OK);
+                w.encode(enc)
+            }
+            Err(e) => {
+                enc.serde(&ERR);
+                enc.serde(e)
+            }
+        }
+    }
+}
+
+/// A failed call or failed part of a broadcast, when the value type is not known (the runtime
+/// sends it after a panic). Encoded exactly like the `Err` side of [`ReplyMsg`] and [`GatherPart`].
+pub struct ErrorMsg(pub CallError);
+
+impl Message for ErrorMsg {
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        enc.serde(&ERR);
+        enc.serde(&self.0)
+    }
+}
+
+/// The results of a broadcast's elements on one PE, with their element positions.
+pub struct GatherPart<W>(pub Result<Vec<(u32, W)>, CallError>);
+
+impl<W: Value> Message for GatherPart<W> {
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        match &self.0 {
+            Ok(items) => {
+                enc.serde(&OK);
+                enc.serde(&(items.len() as u32));
+                for (i, w) in items {
+                    enc.serde(i);
+                    w.encode(enc);
+                }
+            }
+            Err(e) => {
+                enc.serde(&ERR);
+                enc.serde(e)
+            }
+        }
+    }
+}
+
+fn decode_tagged<T>(
+    w: &WireBody,
+    ok: impl FnOnce(&mut Decoder<'_>) -> Result<T, CodecError>,
+) -> Result<Result<T, CallError>, CodecError> {
+    let mut d = Decoder::new(w.bytes())?;
+    let r = match d.serde::<u8>()? {
+        OK => Ok(ok(&mut d)?),
+        ERR => Err(d.serde::<CallError>()?),
+        t => return Err(CodecError(format!("bad result tag {t}"))),
+    };
+    d.finish()?;
+    Ok(r)
+}
+
+pub(crate) fn decode_reply<W: Value>(w: &WireBody) -> Result<Box<dyn Any + Send>, CodecError> {
+    decode_tagged(w, W::decode).map(|r| Box::new(ReplyMsg(r)) as Box<dyn Any + Send>)
+}
+
+pub(crate) fn decode_gather<W: Value>(w: &WireBody) -> Result<Box<dyn Any + Send>, CodecError> {
+    decode_tagged(w, |d| {
+        let n: u32 = d.serde()?;
+        (0..n)
+            .map(|_| Ok((d.serde::<u32>()?, W::decode(d)?)))
+            .collect::<Result<Vec<_>, CodecError>>()
+    })
+    .map(|r| Box::new(GatherPart(r)) as Box<dyn Any + Send>)
+}
+
+pub(crate) fn decode_plain<W: Value>(w: &WireBody) -> Result<Box<dyn Any + Send>, CodecError> {
+    let mut d = Decoder::new(w.bytes())?;
+    let v = W::decode(&mut d)?;
+    d.finish()?;
+    Ok(Box::new(v))
+}
+
+/// Unpacks a call result stored in a future.
+pub(crate) fn unpack_reply<W: Value>(b: Box<dyn Any + Send>) -> Result<W::Output, CallError> {
+    match b.downcast::<ReplyMsg<W>>() {
+        Ok(m) => m.0.map(W::into_output),
+        Err(b) => Err(b
+            .downcast::<ErrorMsg>()
+            .expect("charm-rs: reply of unexpected type")
+            .0),
+    }
+}
+
+/// Unpacks one PE's part of a broadcast result.
+pub(crate) fn unpack_gather<W: Value>(
+    b: Box<dyn Any + Send>,
+) -> Result<Vec<(u32, W::Output)>, CallError> {
+    match b.downcast::<GatherPart<W>>() {
+        Ok(m) => {
+            m.0.map(|v| v.into_iter().map(|(i, w)| (i, w.into_output())).collect())
+        }
+        Err(b) => Err(b
+            .downcast::<ErrorMsg>()
+            .expect("charm-rs: broadcast reply of unexpected type")
+            .0),
+    }
+}

@@ -1,0 +1,180 @@
+//! Element indices and collection shapes: up to six dimensions, row-major linearisation.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Most dimensions a dense array may have.
+pub const MAX_DIMS: usize = 6;
+
+/// The index of an element (or the shape of an array): 1 to 6 coordinates.
+///
+/// Group elements are indexed by PE number (one coordinate); a single chare has index `(0)`.
+/// Build one from a `usize`, a tuple or an array: `Index::from(3)`, `(1, 2).into()`, `[1, 2, 3].into()`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Index {
+    n: u8,
+    v: [u32; MAX_DIMS],
+}
+
+impl Index {
+    /// An index from its coordinates. Panics with more than six or with none.
+    pub fn new(coords: &[usize]) -> Self {
+        assert!(
+            !coords.is_empty() && coords.len() <= MAX_DIMS,
+            "charm-rs: an index has 1 to {MAX_DIMS} coordinates, got {}",
+            coords.len()
+        );
+        let mut v = [0u32; MAX_DIMS];
+        for (slot, &c) in v.iter_mut().zip(coords) {
+            *slot = u32::try_from(c).expect("charm-rs: index coordinate does not fit in 32 bits");
+        }
+        Index {
+            n: coords.len() as u8,
+            v,
+        }
+    }
+
+    /// How many coordinates.
+    pub fn ndims(&self) -> usize {
+        self.n as usize
+    }
+
+    /// Coordinate `d`.
+    pub fn get(&self, d: usize) -> usize {
+        assert!(
+            d < self.ndims(),
+            "charm-rs: index {self} has no coordinate {d}"
+        );
+        self.v[d] as usize
+    }
+
+    /// The coordinates as a vector.
+    pub fn to_vec(&self) -> Vec<usize> {
+        self.coords().map(|c| c as usize).collect()
+    }
+
+    fn coords(&self) -> impl Iterator<Item = u32> + '_ {
+        self.v[..self.n as usize].iter().copied()
+    }
+
+    /// Product of the coordinates (number of elements, when `self` is a shape).
+    pub fn volume(&self) -> u64 {
+        self.coords().map(u64::from).product()
+    }
+
+    /// Row-major position of `self` within `shape`, or `None` when out of bounds or of another rank.
+    pub fn linear_in(&self, shape: &Index) -> Option<u32> {
+        if self.n != shape.n {
+            return None;
+        }
+        let mut lin: u64 = 0;
+        for (c, s) in self.coords().zip(shape.coords()) {
+            if c >= s {
+                return None;
+            }
+            lin = lin * u64::from(s) + u64::from(c);
+        }
+        u32::try_from(lin).ok()
+    }
+
+    /// The index at row-major position `lin` of `shape`.
+    pub fn from_linear(mut lin: u32, shape: &Index) -> Index {
+        let mut v = [0u32; MAX_DIMS];
+        for d in (0..shape.n as usize).rev() {
+            v[d] = lin % shape.v[d];
+            lin /= shape.v[d];
+        }
+        Index { n: shape.n, v }
+    }
+}
+
+impl std::ops::Index<usize> for Index {
+    type Output = u32;
+    fn index(&self, d: usize) -> &u32 {
+        &self.v[..self.n as usize][d]
+    }
+}
+
+impl fmt::Display for Index {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "(")?;
+        for (i, c) in self.coords().enumerate() {
+            if i > 0 {
+                write!(f, ", ")?;
+            }
+            write!(f, "{c}")?;
+        }
+        write!(f, ")")
+    }
+}
+
+impl fmt::Debug for Index {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl From<usize> for Index {
+    fn from(i: usize) -> Self {
+        Index::new(&[i])
+    }
+}
+
+impl<const N: usize> From<[usize; N]> for Index {
+    fn from(a: [usize; N]) -> Self {
+        Index::new(&a)
+    }
+}
+
+impl From<&[usize]> for Index {
+    fn from(a: &[usize]) -> Self {
+        Index::new(a)
+    }
+}
+
+macro_rules! tuple_index {
+    ($($v:ident),+) => {
+        impl From<($(tuple_index!(@usize $v),)+)> for Index {
+            fn from(($($v,)+): ($(tuple_index!(@usize $v),)+)) -> Self {
+                Index::new(&[$($v),+])
+            }
+        }
+    };
+    (@usize $v:ident) => { usize };
+}
+tuple_index!(a, b);
+tuple_index!(a, b, c);
+tuple_index!(a, b, c, d);
+tuple_index!(a, b, c, d, e);
+tuple_index!(a, b, c, d, e, f);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linearisation_round_trips() {
+        let shape = Index::from((3, 4, 5));
+        for lin in 0..60 {
+            let ix = Index::from_linear(lin, &shape);
+            assert_eq!(ix.linear_in(&shape), Some(lin));
+        }
+        assert_eq!(
+            Index::from((1, 2, 3)).linear_in(&shape),
+            Some(20 + 2 * 5 + 3)
+        );
+    }
+
+    #[test]
+    fn out_of_bounds_and_rank_mismatch() {
+        let shape = Index::from((3, 4));
+        assert_eq!(Index::from((3, 0)).linear_in(&shape), None);
+        assert_eq!(Index::from(2).linear_in(&shape), None);
+    }
+
+    #[test]
+    fn display() {
+        assert_eq!(Index::from((1, 2)).to_string(), "(1, 2)");
+        assert_eq!(Index::from(7)[0], 7);
+    }
+}

@@ -1,0 +1,81 @@
+//! # charm-rs runtime
+//!
+//! Message-driven parallel objects ("chares") in the style of Charm4py, on threads in one
+//! process (the multicore layer, the default) or one PE per MPI rank.
+//!
+//! A chare is an ordinary struct; `#[chare]` on it and on its `impl` block generates, at compile
+//! time, a proxy type with one method per entry method (the `pub fn`s), taking the same positional
+//! arguments. Calls are asynchronous messages; each comes in three forms:
+//!
+//! | form | returns | costs |
+//! |---|---|---|
+//! | `proxy.work(a, b)` | nothing (fire-and-forget) | one message, no future |
+//! | `proxy.work_awaitable(a, b)` | a reply that resolves when the method completed | one future |
+//! | `proxy.work_ret(a, b)` | a reply with the return value (a `Vec` sorted by index for broadcasts) | one future |
+//!
+//! ```no_run
+//! use charm_rt::prelude::*;
+//!
+//! #[chare]
+//! pub struct Hello {
+//!     greeting: String,
+//! }
+//!
+//! #[chare]
+//! impl Hello {
+//!     fn new(greeting: String) -> Self {
+//!         Hello { greeting }
+//!     }
+//!
+//!     /// Says hello from this element's PE and returns the PE number.
+//!     pub fn say_hi(&mut self, from: usize) -> usize {
+//!         println!("{} from PE {} (asked by {from})", self.greeting, charm_rt::my_pe());
+//!         charm_rt::my_pe()
+//!     }
+//! }
+//!
+//! fn main() {
+//!     charm_rt::start(|_args| async move {
+//!         let group = HelloProxy::new_group("hi".to_string());
+//!         let pes = group.say_hi_ret(0).await.unwrap();
+//!         assert_eq!(pes.len(), charm_rt::num_pes());
+//!     })
+//! }
+//! ```
+//!
+//! See the user guide in `docs/` for collections, futures, coroutines and marshalling.
+
+#![warn(missing_docs)]
+
+mod banner;
+pub mod codec;
+mod collections;
+mod config;
+mod error;
+mod future;
+mod ids;
+mod index;
+pub mod machine;
+mod message;
+mod scheduler;
+mod start;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use charm_macros::chare;
+pub use collections::{this_index, CollectionRef, ElemRef};
+pub use config::{Config, ConfigError};
+pub use error::CallError;
+pub use future::{
+    wait_all, BroadcastReply, Future, FutureWait, MultiFuture, MultiFutureWait, Reply, WaitAny,
+};
+pub use ids::CollectionId;
+pub use index::{Index, MAX_DIMS};
+pub use message::FutureId;
+pub use start::{abort, exit, my_pe, num_pes, run, spawn, start, yield_now};
+
+/// What most programs need: `use charm_rt::prelude::*;`.
+pub mod prelude {
+    pub use crate::{chare, exit, my_pe, num_pes, CallError, Future, Index, MultiFuture};
+}

@@ -1,0 +1,103 @@
+//! How an idle PE sleeps and how others wake it.
+//!
+//! An idle PE first spins for a short while (a message that arrives then costs no wake-up), then
+//! announces that it sleeps and parks its thread. Senders ring the doorbell after enqueueing; the
+//! ring costs one shared load unless the PE actually sleeps. The two sides use the store → fence →
+//! load pattern, so a message enqueued while the PE goes to sleep is never missed.
+
+use std::sync::atomic::{fence, AtomicBool, Ordering};
+use std::sync::OnceLock;
+use std::thread::Thread;
+use std::time::{Duration, Instant};
+
+/// How long an idle PE polls before it parks.
+pub const SPIN: Duration = Duration::from_micros(50);
+
+/// The wake-up handle of one PE.
+#[derive(Debug, Default)]
+pub struct Doorbell {
+    sleeping: AtomicBool,
+    thread: OnceLock<Thread>,
+}
+
+impl Doorbell {
+    /// Binds the doorbell to the calling thread (the PE's scheduler thread).
+    pub fn bind_current_thread(&self) {
+        let _ = self.thread.set(std::thread::current());
+    }
+
+    /// Wakes the PE if it sleeps. Call after making the work visible.
+    #[inline]
+    pub fn ring(&self) {
+        fence(Ordering::SeqCst);
+        if self.sleeping.load(Ordering::Relaxed) {
+            if let Some(t) = self.thread.get() {
+                t.unpark();
+            }
+        }
+    }
+
+    /// Sleeps until rung (or `timeout` passes), unless `has_work` says work is already there.
+    /// Spurious returns are allowed: the caller re-checks its queues.
+    pub fn sleep(&self, timeout: Option<Duration>, has_work: impl Fn() -> bool) {
+        self.sleeping.store(true, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        if !has_work() {
+            match timeout {
+                Some(t) => std::thread::park_timeout(t),
+                None => std::thread::park(),
+            }
+        }
+        self.sleeping.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Spin-then-sleep policy of an idle PE.
+#[derive(Debug)]
+pub struct IdleState {
+    since: Option<Instant>,
+    spins: u32,
+}
+
+impl Default for IdleState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl IdleState {
+    /// A PE that is busy.
+    pub fn new() -> Self {
+        IdleState {
+            since: None,
+            spins: 0,
+        }
+    }
+
+    /// The PE did some work.
+    #[inline]
+    pub fn busy(&mut self) {
+        self.since = None;
+        self.spins = 0;
+    }
+
+    /// The PE found nothing to do; returns true when it has spun long enough to sleep.
+    #[inline]
+    pub fn idle_should_sleep(&mut self) -> bool {
+        self.spins += 1;
+        if self.spins % 64 != 0 {
+            std::hint::spin_loop();
+            return false;
+        }
+        let now = Instant::now();
+        let since = *self.since.get_or_insert(now);
+        if now - since < SPIN {
+            std::hint::spin_loop();
+            false
+        } else {
+            // Give another thread on this core a chance before parking.
+            std::thread::yield_now();
+            self.spins >= 64 * 4
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Machine layers: they move envelopes between PEs and do nothing else.
+//!
+//! The scheduler talks to its layer only through [`Endpoint`], one per PE, owned by that PE's
+//! thread. Nothing above this module knows which layer runs.
+
+mod doorbell;
+pub mod multicore;
+
+pub use doorbell::{Doorbell, IdleState};
+
+use crate::message::Envelope;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One PE's connection to the others.
+pub trait Endpoint {
+    /// Name of the layer, for the startup banner.
+    fn layer_name(&self) -> &'static str;
+    /// Whether this layer is one a user should not run production jobs on.
+    fn slow_layer_warning(&self) -> Option<&'static str> {
+        None
+    }
+    /// This PE.
+    fn my_pe(&self) -> usize;
+    /// Number of PEs in the job.
+    fn num_pes(&self) -> usize;
+    /// Sends an envelope to another PE (never to this one: the scheduler keeps those).
+    fn send(&self, to: usize, env: Envelope);
+    /// Takes one envelope that arrived, if any. Never blocks.
+    fn try_recv(&self) -> Option<Envelope>;
+    /// True when an envelope is waiting (used just before sleeping).
+    fn has_incoming(&self) -> bool;
+    /// How long the PE may sleep before it must poll again (`None`: until its doorbell rings).
+    fn max_sleep(&self) -> Option<Duration> {
+        None
+    }
+    /// The doorbells of all PEs in this process, indexed by PE (for waking from other threads).
+    fn doorbell(&self) -> &Arc<Doorbell>;
+}

@@ -1,0 +1,307 @@
+//! What a PE does with each envelope: run an entry method, build a collection, fill a future.
+
+use super::{ElemCtx, Gather, Pe};
+use crate::collections::chare::{registry, CallCx};
+use crate::collections::placement;
+use crate::collections::table::LocalCollection;
+use crate::error::{panic_message, CallError};
+use crate::future::table::Deposit;
+use crate::future::value::{ErrorMsg, GatherPart, Value};
+use crate::ids::{CollectionId, EntryId};
+use crate::index::Index;
+use crate::message::{Body, CollectionMeta, Control, Dest, Envelope, ErasedMessage, ReplyTo};
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+impl Pe {
+    pub(crate) fn deliver(&self, env: Envelope) {
+        let Envelope {
+            dest,
+            entry,
+            reply,
+            body,
+        } = env;
+        match dest {
+            Dest::Element { coll, elem } => {
+                let Some(c) = self.lookup(coll) else {
+                    return self.park(
+                        coll,
+                        Envelope {
+                            dest: Dest::Element { coll, elem },
+                            entry,
+                            reply,
+                            body,
+                        },
+                    );
+                };
+                let range = c.first..c.first + c.elems.len() as u32;
+                if !range.contains(&elem) {
+                    self.abort(&format!(
+                        "message for element {} of {} collection {coll}, which is not on this PE",
+                        Index::from_linear(elem, &c.meta.shape),
+                        c.type_name
+                    ));
+                }
+                self.run_entry(&c, (elem - c.first) as usize, entry, body, reply);
+            }
+            Dest::Broadcast { coll } => {
+                let Some(c) = self.lookup(coll) else {
+                    return self.park(
+                        coll,
+                        Envelope {
+                            dest: Dest::Broadcast { coll },
+                            entry,
+                            reply,
+                            body,
+                        },
+                    );
+                };
+                let Body::Wire(w) = body else {
+                    self.abort("broadcast body is not encoded");
+                };
+                if let Some(r) = reply {
+                    self.gathers.borrow_mut().insert(
+                        r.future,
+                        Gather {
+                            remaining: c.elems.len() as u32,
+                            acc: None,
+                            finish: None,
+                            error: None,
+                        },
+                    );
+                }
+                for off in 0..c.elems.len() {
+                    self.run_entry(&c, off, entry, Body::Wire(w.clone()), reply);
+                }
+            }
+            Dest::Create(meta) => self.create_local(*meta, body),
+            Dest::Future(id) => self.deposit(id, body),
+            Dest::Control(Control::Exit(code)) => {
+                if self.exit_code.get().is_none() {
+                    self.exit_code.set(Some(code));
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn lookup(&self, coll: CollectionId) -> Option<Rc<LocalCollection>> {
+        self.collections.borrow().get(&coll).cloned()
+    }
+
+    /// Keeps a message for a collection whose creation has not reached this PE yet.
+    fn park(&self, coll: CollectionId, env: Envelope) {
+        self.pending.borrow_mut().entry(coll).or_default().push(env);
+    }
+
+    pub(crate) fn deposit(&self, id: crate::message::FutureId, body: Body) {
+        let r = self.futures.borrow_mut().deposit(id, body);
+        match r {
+            Ok(Deposit::Complete(Some(w))) => w.wake(),
+            Ok(_) => {}
+            Err(msg) => self.abort(&msg),
+        }
+    }
+
+    fn run_entry(
+        &self,
+        c: &Rc<LocalCollection>,
+        off: usize,
+        entry: EntryId,
+        body: Body,
+        reply: Option<ReplyTo>,
+    ) {
+        let ctx = ElemCtx {
+            coll: c.meta.id,
+            elem: c.first + off as u32,
+        };
+        let cell: &RefCell<Box<dyn crate::collections::chare::ChareObject>> = &c.elems[off];
+        let cx = CallCx {
+            reply,
+            elem: ctx,
+            chare: c.type_name,
+        };
+        let prev = self.current.replace(Some(ctx));
+        let res = catch_unwind(AssertUnwindSafe(|| {
+            cell.borrow_mut().dispatch(entry, body, cx)
+        }));
+        self.current.set(prev);
+        let failure = match res {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e.to_string(),
+            Err(p) => panic_message(&*p),
+        };
+        let method = cell.borrow().entry_name(entry);
+        self.call_failed(c.type_name, method, ctx, reply, failure);
+    }
+
+    /// An entry method failed: the error goes to the caller's future, or ends the job.
+    pub(crate) fn call_failed(
+        &self,
+        chare: &'static str,
+        method: &'static str,
+        ctx: ElemCtx,
+        reply: Option<ReplyTo>,
+        message: String,
+    ) {
+        let index = match self.collections.borrow().get(&ctx.coll) {
+            Some(c) => Index::from_linear(ctx.elem, &c.meta.shape).to_string(),
+            None => format!("#{}", ctx.elem),
+        };
+        let err = CallError {
+            chare: chare.to_string(),
+            index,
+            method: method.to_string(),
+            pe: self.id,
+            message,
+        };
+        match reply {
+            None => self.abort(&err.to_string()),
+            Some(r) if !r.gather => {
+                self.send_to_future(r, Box::new(ErrorMsg(err)));
+            }
+            Some(r) => self.gather_done(r, |g| {
+                g.error.get_or_insert(err);
+            }),
+        }
+    }
+
+    /// Sends a value to a future, depositing it at once when the future is on this PE.
+    pub(crate) fn send_to_future(&self, r: ReplyTo, msg: Box<dyn ErasedMessage>) {
+        let id = r.future;
+        if id.pe as usize == self.id {
+            self.deposit(id, Body::Typed(msg));
+        } else {
+            self.endpoint.send(
+                id.pe as usize,
+                Envelope {
+                    dest: Dest::Future(id),
+                    entry: 0,
+                    reply: None,
+                    body: Body::Typed(msg),
+                },
+            );
+        }
+    }
+
+    /// Records one element's completion of a broadcast; the last one sends this PE's reply.
+    fn gather_done(&self, r: ReplyTo, record: impl FnOnce(&mut Gather)) {
+        let finished = {
+            let mut gathers = self.gathers.borrow_mut();
+            let Some(g) = gathers.get_mut(&r.future) else {
+                drop(gathers);
+                self.abort(&format!("broadcast result for unknown {}", r.future));
+            };
+            record(g);
+            g.remaining -= 1;
+            if g.remaining == 0 {
+                gathers.remove(&r.future)
+            } else {
+                None
+            }
+        };
+        if let Some(g) = finished {
+            let msg: Box<dyn ErasedMessage> = match (g.error, g.acc, g.finish) {
+                (Some(e), _, _) => Box::new(ErrorMsg(e)),
+                (None, Some(acc), Some(finish)) => finish(acc),
+                _ => unreachable!("a finished gather has results or an error"),
+            };
+            self.send_to_future(r, msg);
+        }
+    }
+
+    /// A call completed with a value.
+    pub(crate) fn complete<W: Value>(&self, cx: &CallCx, w: W) {
+        let Some(r) = cx.reply else { return };
+        if !r.value {
+            drop(w);
+            return self.complete_unit(cx, r);
+        }
+        if !r.gather {
+            self.send_to_future(r, Box::new(crate::future::value::ReplyMsg(Ok(w))));
+            return;
+        }
+        fn finish<W: Value>(acc: Box<dyn Any>) -> Box<dyn ErasedMessage> {
+            let v = *acc.downcast::<Vec<(u32, W)>>().expect("gather of one type");
+            Box::new(GatherPart(Ok(v)))
+        }
+        self.gather_done(r, |g| {
+            let acc = g
+                .acc
+                .get_or_insert_with(|| Box::new(Vec::<(u32, W)>::new()));
+            acc.downcast_mut::<Vec<(u32, W)>>()
+                .expect("gather of one type")
+                .push((cx.elem.elem, w));
+            g.finish = Some(finish::<W>);
+        });
+    }
+
+    fn complete_unit(&self, cx: &CallCx, r: ReplyTo) {
+        let cx = CallCx {
+            reply: Some(ReplyTo { value: true, ..r }),
+            ..cx.clone()
+        };
+        self.complete(&cx, crate::future::value::Serde(()));
+    }
+
+    /// Builds this PE's elements of a new collection, then replays messages that waited for it.
+    fn create_local(&self, meta: CollectionMeta, body: Body) {
+        let Some(reg) = registry().get(&meta.type_id).copied() else {
+            self.abort(&format!(
+                "no chare type with id {:#x} in this program (are all processes running the same binary?)",
+                meta.type_id
+            ));
+        };
+        let range = placement::local_range(&meta, self.id as u32);
+        let mut body = Some(body);
+        let mut elems = Vec::with_capacity(range.len());
+        let last = range.end.saturating_sub(1);
+        for elem in range.clone() {
+            let b = match body.take() {
+                Some(Body::Wire(w)) if elem != last => {
+                    body = Some(Body::Wire(w.clone()));
+                    Body::Wire(w)
+                }
+                Some(b) => b,
+                None => self.abort("constructor arguments used twice"),
+            };
+            let ctx = ElemCtx {
+                coll: meta.id,
+                elem,
+            };
+            let prev = self.current.replace(Some(ctx));
+            // The collection is not in the table yet; let `this_proxy` inside constructors find it.
+            self.constructing.replace(Some(meta));
+            let res = catch_unwind(AssertUnwindSafe(|| (reg.construct)(b)));
+            self.constructing.replace(None);
+            self.current.set(prev);
+            match res {
+                Ok(Ok(obj)) => elems.push(RefCell::new(obj)),
+                Ok(Err(e)) => self.abort(&format!(
+                    "constructor of {} for element {} failed: {e}",
+                    reg.name,
+                    Index::from_linear(elem, &meta.shape)
+                )),
+                Err(p) => self.abort(&format!(
+                    "constructor of {} panicked for element {}: {}",
+                    reg.name,
+                    Index::from_linear(elem, &meta.shape),
+                    panic_message(&*p)
+                )),
+            }
+        }
+        let c = Rc::new(LocalCollection {
+            meta,
+            first: range.start,
+            elems,
+            type_name: reg.name,
+        });
+        self.collections.borrow_mut().insert(meta.id, c);
+        let waiting = self.pending.borrow_mut().remove(&meta.id);
+        for env in waiting.into_iter().flatten() {
+            self.deliver(env);
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! The per-PE scheduler: one thread per PE runs messages and coroutines, one at a time.
+//!
+//! Each PE owns its chares, futures and tasks; nothing here is shared between threads except
+//! through the machine layer's [`Endpoint`] and the task wakers' doorbell. The scheduler never
+//! knows which layer runs.
+
+mod deliver;
+mod task;
+
+pub(crate) use task::{Origin, TaskKey};
+
+use crate::collections::table::LocalCollection;
+use crate::error::abort_job;
+use crate::future::table::FutureTable;
+use crate::ids::CollectionId;
+use crate::machine::{Endpoint, IdleState};
+use crate::message::{Control, Dest, Envelope, FutureId};
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use task::{Task, TaskTable, TaskWaker, WakeShared};
+
+/// The element an entry method or coroutine runs for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ElemCtx {
+    pub coll: CollectionId,
+    pub elem: u32,
+}
+
+/// Hasher for ids that are already well spread integers.
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+}
+
+pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// Per-PE gathering of a broadcast's results before one reply goes to the caller.
+pub(crate) struct Gather {
+    pub remaining: u32,
+    pub acc: Option<Box<dyn std::any::Any>>,
+    pub finish: Option<fn(Box<dyn std::any::Any>) -> Box<dyn crate::message::ErasedMessage>>,
+    pub error: Option<crate::error::CallError>,
+}
+
+/// One PE's state. Lives on its thread only.
+pub(crate) struct Pe {
+    pub id: usize,
+    pub num_pes: usize,
+    pub endpoint: Box<dyn Endpoint>,
+    pub wake: Arc<WakeShared>,
+    pub queue: RefCell<VecDeque<Envelope>>,
+    ready: RefCell<VecDeque<TaskKey>>,
+    tasks: RefCell<TaskTable>,
+    pub collections: RefCell<IdMap<CollectionId, Rc<LocalCollection>>>,
+    pub pending: RefCell<IdMap<CollectionId, Vec<Envelope>>>,
+    pub futures: RefCell<FutureTable>,
+    pub gathers: RefCell<HashMap<FutureId, Gather>>,
+    pub current: Cell<Option<ElemCtx>>,
+    /// Collection whose elements are being constructed (not yet in `collections`).
+    pub constructing: Cell<Option<crate::message::CollectionMeta>>,
+    pub exit_code: Cell<Option<i32>>,
+    next_seq: Cell<u64>,
+    pub next_single: Cell<u32>,
+}
+
+thread_local! {
+    static CURRENT_PE: RefCell<Option<Rc<Pe>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's PE. Panics with a clear message off a PE thread.
+#[inline]
+pub(crate) fn with_pe<R>(f: impl FnOnce(&Pe) -> R) -> R {
+    CURRENT_PE.with(|c| {
+        let b = c.borrow();
+        let pe = b.as_ref().unwrap_or_else(|| {
+            panic!("charm-rs: this call must run on a PE (inside charm_rt::start, an entry method or a coroutine)")
+        });
+        f(pe)
+    })
+}
+
+/// Runs `f` with this thread's PE, if the thread is one.
+pub(crate) fn try_with_pe<R>(f: impl FnOnce(&Pe) -> R) -> Option<R> {
+    CURRENT_PE.with(|c| c.try_borrow().ok().and_then(|b| b.as_ref().map(|pe| f(pe))))
+}
+
+/// Wakes a task if the caller is the task's own PE thread.
+pub(crate) fn wake_local(shared: &Arc<WakeShared>, key: TaskKey) -> bool {
+    try_with_pe(|pe| {
+        if Arc::ptr_eq(&pe.wake, shared) {
+            pe.make_ready(key);
+            true
+        } else {
+            false
+        }
+    })
+    .unwrap_or(false)
+}
+
+impl Pe {
+    pub(crate) fn new(endpoint: Box<dyn Endpoint>) -> Rc<Pe> {
+        let id = endpoint.my_pe();
+        let wake = Arc::new(WakeShared::new(endpoint.doorbell().clone()));
+        Rc::new(Pe {
+            id,
+            num_pes: endpoint.num_pes(),
+            endpoint,
+            wake,
+            queue: RefCell::new(VecDeque::with_capacity(256)),
+            ready: RefCell::new(VecDeque::new()),
+            tasks: RefCell::new(TaskTable::default()),
+            collections: RefCell::new(IdMap::default()),
+            pending: RefCell::new(IdMap::default()),
+            futures: RefCell::new(FutureTable::new(id)),
+            gathers: RefCell::new(HashMap::new()),
+            current: Cell::new(None),
+            constructing: Cell::new(None),
+            exit_code: Cell::new(None),
+            next_seq: Cell::new(0),
+            next_single: Cell::new(id as u32),
+        })
+    }
+
+    /// A fresh job-wide collection id.
+    pub(crate) fn new_collection_id(&self) -> CollectionId {
+        let s = self.next_seq.get();
+        self.next_seq.set(s + 1);
+        CollectionId::new(self.id, s)
+    }
+
+    /// Sends an envelope to `to`, keeping it local when `to` is this PE.
+    #[inline]
+    pub(crate) fn route(&self, to: usize, env: Envelope) {
+        if to == self.id {
+            self.queue.borrow_mut().push_back(env);
+        } else {
+            self.endpoint.send(to, env);
+        }
+    }
+
+    /// Ends every PE with `code`.
+    pub(crate) fn exit(&self, code: i32) {
+        for p in 0..self.num_pes {
+            if p != self.id {
+                self.endpoint.send(
+                    p,
+                    Envelope {
+                        dest: Dest::Control(Control::Exit(code)),
+                        entry: 0,
+                        reply: None,
+                        body: crate::message::Body::Empty,
+                    },
+                );
+            }
+        }
+        if self.exit_code.get().is_none() {
+            self.exit_code.set(Some(code));
+        }
+    }
+
+    /// Ends the job after a fatal error.
+    pub(crate) fn abort(&self, msg: &str) -> ! {
+        abort_job(self.id, msg)
+    }
+
+    pub(crate) fn make_ready(&self, key: TaskKey) {
+        if let Ok(mut tasks) = self.tasks.try_borrow_mut() {
+            match tasks.get_mut(key) {
+                Some(t) if !t.queued => t.queued = true,
+                _ => return,
+            }
+        }
+        self.ready.borrow_mut().push_back(key);
+    }
+
+    /// Starts a coroutine on this PE; it first runs when the scheduler next polls tasks.
+    pub(crate) fn spawn(
+        &self,
+        fut: impl Future<Output = ()> + 'static,
+        elem: Option<ElemCtx>,
+        origin: Origin,
+    ) {
+        let wake = self.wake.clone();
+        let key = self.tasks.borrow_mut().insert(move |key| Task {
+            future: Some(Box::pin(fut)),
+            waker: Waker::from(Arc::new(TaskWaker { key, shared: wake })),
+            elem,
+            origin,
+            queued: true,
+        });
+        self.ready.borrow_mut().push_back(key);
+    }
+
+    fn poll_task(&self, key: TaskKey) {
+        let (mut fut, waker, elem) = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(t) = tasks.get_mut(key) else { return };
+            t.queued = false;
+            let Some(f) = t.future.take() else { return };
+            (f, t.waker.clone(), t.elem)
+        };
+        let prev = self.current.replace(elem);
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            fut.as_mut().poll(&mut Context::from_waker(&waker))
+        }));
+        self.current.set(prev);
+        match res {
+            Ok(Poll::Pending) => {
+                if let Some(t) = self.tasks.borrow_mut().get_mut(key) {
+                    t.future = Some(fut);
+                }
+            }
+            Ok(Poll::Ready(())) => {
+                let task = self.tasks.borrow_mut().remove(key);
+                drop(fut);
+                if let Some(Task {
+                    origin: Origin::Main,
+                    ..
+                }) = task
+                {
+                    self.exit(0);
+                }
+            }
+            Err(payload) => {
+                let task = self.tasks.borrow_mut().remove(key);
+                drop(fut);
+                let msg = crate::error::panic_message(&*payload);
+                match task.map(|t| t.origin) {
+                    Some(Origin::Entry {
+                        chare,
+                        method,
+                        elem,
+                        reply,
+                    }) => {
+                        self.call_failed(chare, method, elem, reply, msg);
+                    }
+                    Some(Origin::Main) => self.abort(&format!("the main function panicked: {msg}")),
+                    _ => self.abort(&format!(
+                        "a coroutine spawned on PE {} panicked: {msg}",
+                        self.id
+                    )),
+                }
+            }
+        }
+    }
+
+    /// Runs one round of work; returns whether anything was done.
+    fn run_once(&self) -> bool {
+        let mut worked = false;
+        for _ in 0..64 {
+            match self.endpoint.try_recv() {
+                Some(env) => {
+                    worked = true;
+                    self.deliver(env);
+                    self.run_ready();
+                }
+                None => break,
+            }
+        }
+        if self.wake.has_foreign() {
+            for key in self.wake.take_foreign() {
+                self.make_ready(key);
+            }
+        }
+        worked |= self.run_ready();
+        for _ in 0..64 {
+            let env = self.queue.borrow_mut().pop_front();
+            match env {
+                Some(env) => {
+                    worked = true;
+                    self.deliver(env);
+                    self.run_ready();
+                    if self.exit_code.get().is_some() {
+                        break;
+                    }
+                }
+                None => break,
+            }
+        }
+        worked
+    }
+
+    #[inline]
+    fn run_ready(&self) -> bool {
+        let mut any = false;
+        loop {
+            let next = self.ready.borrow_mut().pop_front();
+            match next {
+                Some(key) => {
+                    any = true;
+                    self.poll_task(key);
+                }
+                None => return any,
+            }
+        }
+    }
+
+    /// The scheduler loop; returns the exit code.
+    fn run_loop(&self) -> i32 {
+        let mut idle = IdleState::new();
+        loop {
+            if let Some(code) = self.exit_code.get() {
+                return code;
+            }
+            if self.run_once() {
+                idle.busy();
+            } else if idle.idle_should_sleep() {
+                self.endpoint
+                    .doorbell()
+                    .sleep(self.endpoint.max_sleep(), || {
+                        self.endpoint.has_incoming() || self.wake.has_foreign()
+                    });
+                idle.busy();
+            }
+        }
+    }
+
+    /// Drops chares and coroutines on this thread (they may be `!Send`).
+    fn shutdown(&self) {
+        let tasks = self.tasks.borrow_mut().clear();
+        drop(tasks);
+        self.ready.borrow_mut().clear();
+        let colls = std::mem::take(&mut *self.collections.borrow_mut());
+        drop(colls);
+        self.pending.borrow_mut().clear();
+        self.queue.borrow_mut().clear();
+        while self.endpoint.try_recv().is_some() {}
+    }
+
+    /// Number of coroutines alive (diagnostics).
+    pub(crate) fn live_tasks(&self) -> usize {
+        self.tasks.borrow().live()
+    }
+}
+
+/// Runs a PE on the calling thread until the job exits; `main` runs as a coroutine on PE 0.
+pub(crate) fn run_pe(
+    endpoint: Box<dyn Endpoint>,
+    main: Option<Box<dyn FnOnce() -> std::pin::Pin<Box<dyn Future<Output = ()>>>>>,
+) -> i32 {
+    endpoint.doorbell().bind_current_thread();
+    let pe = Pe::new(endpoint);
+    CURRENT_PE.with(|c| *c.borrow_mut() = Some(pe.clone()));
+    if let Some(main) = main {
+        // Build the main future on the PE so it can use the runtime while being created.
+        pe.spawn(async move { main().await }, None, Origin::Main);
+    }
+    let code = pe.run_loop();
+    pe.shutdown();
+    CURRENT_PE.with(|c| *c.borrow_mut() = None);
+    code
+}

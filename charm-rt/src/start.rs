@@ -1,0 +1,106 @@
+//! Starting and ending a job.
+
+use crate::config::Config;
+use crate::machine::{multicore, Endpoint};
+use crate::scheduler::{run_pe, try_with_pe, with_pe};
+use std::future::Future;
+use std::pin::Pin;
+
+type MainFn = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>>>;
+
+/// Starts the runtime with the options on the command line (`+pN`, `++quiet`), runs `main` on PE 0
+/// as a coroutine, and ends the process with the job's exit code. Returning from `main` ends the
+/// job with code 0; [`exit`] ends it with another code from anywhere.
+///
+/// ```no_run
+/// fn main() {
+///     charm_rt::start(|args| async move {
+///         println!("running on {} PEs with args {args:?}", charm_rt::num_pes());
+///     })
+/// }
+/// ```
+pub fn start<F, Fut>(main: F) -> !
+where
+    F: FnOnce(Vec<String>) -> Fut + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let (cfg, args) = match Config::from_args(std::env::args(), |k| std::env::var(k).ok()) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2)
+        }
+    };
+    let code = run(cfg, move || main(args));
+    std::process::exit(code)
+}
+
+/// Runs a job with an explicit configuration and returns its exit code (for tests, benchmarks and
+/// programs that do more after the job).
+pub fn run<F, Fut>(cfg: Config, main: F) -> i32
+where
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let mut endpoints = multicore::endpoints(cfg.pes).into_iter();
+    let first = endpoints.next().expect("at least one PE");
+    crate::banner::print(&cfg, &first);
+    let others: Vec<_> = endpoints
+        .map(|ep| {
+            let name = format!("charm-pe-{}", ep.my_pe());
+            std::thread::Builder::new()
+                .name(name)
+                .spawn(move || run_pe(Box::new(ep), None))
+                .expect("cannot start a PE thread")
+        })
+        .collect();
+    let main: MainFn = Box::new(move || Box::pin(main()));
+    let code = run_pe(Box::new(first), Some(main));
+    for t in others {
+        if t.join().is_err() {
+            eprintln!("charm-rs: a PE thread ended abnormally");
+        }
+    }
+    code
+}
+
+/// Ends the job on every PE with `code`. The calling entry method finishes; nothing else runs.
+pub fn exit(code: i32) {
+    with_pe(|pe| pe.exit(code))
+}
+
+/// Ends the job at once with a message and exit code 1 (Charm4py's `charm.abort`).
+pub fn abort(message: &str) -> ! {
+    let pe = try_with_pe(|pe| pe.id).unwrap_or(0);
+    crate::error::abort_job(pe, message)
+}
+
+/// This PE's number, `0..num_pes()`.
+pub fn my_pe() -> usize {
+    with_pe(|pe| pe.id)
+}
+
+/// Number of PEs in the job.
+pub fn num_pes() -> usize {
+    with_pe(|pe| pe.num_pes)
+}
+
+/// Starts a coroutine on this PE that is not tied to a chare. A panic in it ends the job.
+pub fn spawn(fut: impl Future<Output = ()> + 'static) {
+    with_pe(|pe| pe.spawn(fut, pe.current.get(), crate::scheduler::Origin::Spawned))
+}
+
+/// Lets other messages and coroutines on this PE run before continuing.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
