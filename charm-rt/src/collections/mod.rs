@@ -229,7 +229,7 @@ fn call_in<A: Message>(
 pub fn call_awaitable<A: Message>(to: &ElemRef, entry: EntryId, args: A) -> Reply<()> {
     let at = Location::caller();
     with_pe(|pe| {
-        let reply = Reply::create::<Serde<()>>(pe, at);
+        let reply = Reply::create_done(pe, at);
         call_in(pe, to, entry, args, reply.id(), false);
         reply
     })

@@ -272,6 +272,22 @@ impl<T> Reply<T> {
     pub(crate) fn id(&self) -> FutureId {
         self.id
     }
+
+    /// Whether the reply already arrived.
+    pub fn is_ready(&self) -> bool {
+        self.done || try_with_pe(|pe| pe.futures.borrow().is_ready(self.id)).unwrap_or(false)
+    }
+}
+
+impl Reply<()> {
+    pub(crate) fn create_done(pe: &Pe, at: &'static Location<'static>) -> Self {
+        Reply {
+            id: pe.futures.borrow_mut().create(1, decode_reply::<Serde<()>>, at),
+            done: false,
+            unpack: value::unpack_done,
+        }
+    }
+
 }
 
 impl<T> std::future::Future for Reply<T> {

@@ -126,21 +126,28 @@ impl FutureTable {
     /// Stores a value. `Err` carries a message for a fatal error (value for a completed future,
     /// malformed value).
     pub(crate) fn deposit(&mut self, id: FutureId, body: Body) -> Result<Deposit, String> {
-        let described = self.describe(id);
         let Some(p) = self.pending_mut(id) else {
             return Err(format!(
-                "{described} received a value after it already had all its values \
-                 (a future can be resolved only as many times as it expects)"
+                "{} received a value after it already had all its values \
+                 (a future can be resolved only as many times as it expects)",
+                self.describe(id)
             ));
         };
         if p.values.len() as u32 >= p.expected {
-            return Err(format!("{described} received more values than it expects"));
+            return Err(format!(
+                "{} received more values than it expects (a future can be resolved only as many times as it expects)",
+                self.describe(id)
+            ));
         }
         let v = match body {
             Body::Typed(m) => m.into_any(),
-            Body::Wire(w) => (p.decode)(&w).map_err(|e| format!("value for {described}: {e}"))?,
-            Body::Empty => return Err(format!("empty value for {described}")),
+            Body::Wire(w) => match (p.decode)(&w) {
+                Ok(v) => v,
+                Err(e) => return Err(format!("value for {}: {e}", self.describe(id))),
+            },
+            Body::Empty => return Err(format!("empty value for {}", self.describe(id))),
         };
+        let Some(p) = self.pending_mut(id) else { unreachable!("checked above") };
         if p.abandoned {
             p.values.push(v);
             if p.values.len() as u32 == p.expected {
@@ -162,10 +169,10 @@ impl FutureTable {
         id: FutureId,
         waker: &Waker,
     ) -> Result<Option<SmallVec<[Box<dyn Any + Send>; 1]>>, String> {
-        let described = self.describe(id);
         let Some(p) = self.pending_mut(id) else {
             return Err(format!(
-                "{described} was already awaited: a future's value can be taken once"
+                "{} was already awaited: a future's value can be taken once",
+                self.describe(id)
             ));
         };
         if p.values.len() as u32 == p.expected {

@@ -101,6 +101,24 @@ impl Message for ErrorMsg {
     }
 }
 
+/// Completion of an `_awaitable` call: no value, and (being zero-sized) no allocation when it
+/// stays in the address space. Encoded like `ReplyMsg(Ok(Serde(())))`.
+pub struct Done;
+
+impl Message for Done {
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        enc.serde(&OK);
+    }
+}
+
+/// Unpacks the completion of an `_awaitable` call.
+pub(crate) fn unpack_done(b: Box<dyn Any + Send>) -> Result<(), CallError> {
+    if b.is::<Done>() {
+        return Ok(());
+    }
+    unpack_reply::<Serde<()>>(b)
+}
+
 /// The results of a broadcast's elements on one PE, with their element positions.
 pub struct GatherPart<W>(pub Result<Vec<(u32, W)>, CallError>);
 

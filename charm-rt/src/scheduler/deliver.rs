@@ -239,11 +239,12 @@ impl Pe {
     }
 
     fn complete_unit(&self, cx: &CallCx, r: ReplyTo) {
-        let cx = CallCx {
-            reply: Some(ReplyTo { value: true, ..r }),
-            ..cx.clone()
-        };
-        self.complete(&cx, crate::future::value::Serde(()));
+        if r.gather {
+            let cx = CallCx { reply: Some(ReplyTo { value: true, ..r }), ..cx.clone() };
+            self.complete(&cx, crate::future::value::Serde(()));
+        } else {
+            self.send_to_future(r, Box::new(crate::future::value::Done));
+        }
     }
 
     /// Builds this PE's elements of a new collection, then replays messages that waited for it.

@@ -1,0 +1,6 @@
+use charm_rt::chare;
+
+#[chare(foo)]
+pub struct Worker;
+
+fn main() {}

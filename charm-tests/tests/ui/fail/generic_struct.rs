@@ -1,0 +1,8 @@
+use charm_rt::chare;
+
+#[chare]
+pub struct Holder<T> {
+    value: T,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use charm_rt::chare;
+
+#[chare]
+pub fn worker() {}
+
+fn main() {}

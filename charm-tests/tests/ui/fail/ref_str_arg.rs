@@ -1,0 +1,17 @@
+use charm_rt::chare;
+
+#[chare]
+pub struct Greeter;
+
+#[chare]
+impl Greeter {
+    fn new() -> Self {
+        Greeter
+    }
+
+    pub fn greet(&mut self, name: &str) {
+        println!("hello {name}");
+    }
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use charm_rt::chare;
+
+#[chare]
+pub struct Lonely;
+
+fn main() {
+    let _ = LonelyProxy::new_group();
+}

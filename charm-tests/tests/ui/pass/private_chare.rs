@@ -1,0 +1,49 @@
+//! A private chare with private argument types, and a `pub` chare with a `pub(crate)` one.
+#![deny(warnings)]
+
+use charm_rt::prelude::*;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Secret(u32);
+
+#[chare]
+struct Hidden {
+    s: Secret,
+}
+
+#[chare]
+impl Hidden {
+    fn new(s: Secret) -> Self {
+        Hidden { s }
+    }
+
+    pub fn reveal(&self, extra: Secret) -> u32 {
+        self.s.0 + extra.0
+    }
+}
+
+#[chare]
+pub struct Open;
+
+#[chare]
+impl Open {
+    fn new() -> Self {
+        Open
+    }
+
+    pub(crate) fn internal(&mut self) {}
+
+    pub fn public(&mut self) {}
+}
+
+fn uses(h: HiddenProxy, o: OpenProxy) {
+    let _ = h.reveal_ret(Secret(1));
+    o.internal();
+    o.public();
+}
+
+fn main() {
+    let _ = HiddenProxy::new_group;
+    let _ = OpenProxy::new_group;
+    let _ = uses;
+}

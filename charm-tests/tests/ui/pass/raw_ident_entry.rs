@@ -1,0 +1,29 @@
+//! An entry method with a raw identifier for a name.
+#![deny(warnings)]
+
+use charm_rt::prelude::*;
+
+#[chare]
+pub struct Keywords;
+
+#[chare]
+impl Keywords {
+    fn new() -> Self {
+        Keywords
+    }
+
+    pub fn r#type(&self, r#in: u32) -> u32 {
+        r#in
+    }
+}
+
+fn uses(k: KeywordsProxy) {
+    k.r#type(1);
+    let _ = k.type_ret(1);
+    let _ = k.elem(0).type_awaitable(2);
+}
+
+fn main() {
+    let _ = KeywordsProxy::new_group;
+    let _ = uses;
+}
