@@ -44,7 +44,11 @@ pub struct Ball {
 #[chare]
 impl Ball {
     fn new() -> Self {
-        Ball { other: None, left: 0, done: None }
+        Ball {
+            other: None,
+            left: 0,
+            done: None,
+        }
     }
 
     /// Sets the partner.
@@ -86,7 +90,9 @@ where
 {
     let out = Rc::new(Cell::new(Duration::ZERO));
     let o = out.clone();
-    let code = charm_rt::run(charm_rt::Config { pes, quiet: true }, move || async move { o.set(body().await) });
+    let code = charm_rt::run(charm_rt::Config::with_pes(pes), move || async move {
+        o.set(body().await)
+    });
     assert_eq!(code, 0);
     out.get()
 }
@@ -156,33 +162,36 @@ fn round_trip(c: &mut Criterion) {
             })
         });
     }
-    g.bench_function(BenchmarkId::new("crossbeam_spinning_threads", "cross_thread"), |b| {
-        b.iter_custom(|iters| {
-            let (to_b, b_rx) = crossbeam_channel::bounded::<u64>(1);
-            let (to_a, a_rx) = crossbeam_channel::bounded::<u64>(1);
-            let echo = std::thread::spawn(move || loop {
-                match b_rx.try_recv() {
-                    Ok(u64::MAX) => return,
-                    Ok(v) => to_a.send(v).unwrap(),
-                    Err(_) => std::hint::spin_loop(),
-                }
-            });
-            let t = Instant::now();
-            for i in 0..iters {
-                to_b.send(i).unwrap();
-                loop {
-                    if a_rx.try_recv().is_ok() {
-                        break;
+    g.bench_function(
+        BenchmarkId::new("crossbeam_spinning_threads", "cross_thread"),
+        |b| {
+            b.iter_custom(|iters| {
+                let (to_b, b_rx) = crossbeam_channel::bounded::<u64>(1);
+                let (to_a, a_rx) = crossbeam_channel::bounded::<u64>(1);
+                let echo = std::thread::spawn(move || loop {
+                    match b_rx.try_recv() {
+                        Ok(u64::MAX) => return,
+                        Ok(v) => to_a.send(v).unwrap(),
+                        Err(_) => std::hint::spin_loop(),
                     }
-                    std::hint::spin_loop();
+                });
+                let t = Instant::now();
+                for i in 0..iters {
+                    to_b.send(i).unwrap();
+                    loop {
+                        if a_rx.try_recv().is_ok() {
+                            break;
+                        }
+                        std::hint::spin_loop();
+                    }
                 }
-            }
-            let d = t.elapsed();
-            to_b.send(u64::MAX).unwrap();
-            echo.join().unwrap();
-            d
-        })
-    });
+                let d = t.elapsed();
+                to_b.send(u64::MAX).unwrap();
+                echo.join().unwrap();
+                d
+            })
+        },
+    );
     g.finish();
 }
 
@@ -211,7 +220,9 @@ fn marshalling(c: &mut Criterion) {
             black_box(d.serde::<Vec<f64>>().unwrap().len())
         })
     });
-    g.bench_function("baseline_memcpy_to_vec", |b| b.iter(|| black_box(black_box(data.as_slice()).to_vec())));
+    g.bench_function("baseline_memcpy_to_vec", |b| {
+        b.iter(|| black_box(black_box(data.as_slice()).to_vec()))
+    });
     g.finish();
 }
 

@@ -20,7 +20,11 @@ impl Hello {
     /// Greets, then passes the message on to the next element in row-major order.
     pub fn say_hi(&mut self, hops: usize) {
         let me = Self::this_elem();
-        println!("Hi[{hops}] from element {} on PE {}", Self::this_index(), my_pe());
+        println!(
+            "Hi[{hops}] from element {} on PE {}",
+            Self::this_index(),
+            my_pe()
+        );
         let array = Self::this_proxy();
         match array.try_elem(next_index(Self::this_index(), array.shape())) {
             Some(next) if me.position() + 1 < array.len() => next.say_hi(hops + 1),
@@ -45,12 +49,18 @@ fn next_index(ix: Index, shape: Index) -> Index {
 fn main() {
     charm_rt::start(|args| async move {
         let dims: Vec<usize> = if args.len() > 1 {
-            args[1..].iter().map(|a| a.parse().expect("dimensions are numbers")).collect()
+            args[1..]
+                .iter()
+                .map(|a| a.parse().expect("dimensions are numbers"))
+                .collect()
         } else {
             vec![4, 3, 2]
         };
         let shape = Index::new(&dims);
-        println!("Running array_hello on {} PEs with a {shape} array", num_pes());
+        println!(
+            "Running array_hello on {} PEs with a {shape} array",
+            num_pes()
+        );
         let done = Future::new();
         let array = HelloProxy::new_array(shape, done);
         array.elem(Index::new(&vec![0; dims.len()])).say_hi(0);

@@ -44,13 +44,23 @@ impl Fib {
 
 fn main() {
     charm_rt::start(|args| async move {
-        let n: u64 = args.get(1).map(|s| s.parse().expect("n is a number")).unwrap_or(24);
-        let threshold: u64 = args.get(2).map(|s| s.parse().expect("threshold is a number")).unwrap_or(14);
+        let n: u64 = args
+            .get(1)
+            .map(|s| s.parse().expect("n is a number"))
+            .unwrap_or(24);
+        let threshold: u64 = args
+            .get(2)
+            .map(|s| s.parse().expect("threshold is a number"))
+            .unwrap_or(14);
         let t = Instant::now();
         let result = Future::new();
         FibProxy::new_chare(None, threshold).compute(n, result);
         let v = result.await;
         assert_eq!(v, fib_seq(n));
-        println!("fib({n}) = {v}, computed in parallel on {} PEs in {:.3} s", num_pes(), t.elapsed().as_secs_f64());
+        println!(
+            "fib({n}) = {v}, computed in parallel on {} PEs in {:.3} s",
+            num_pes(),
+            t.elapsed().as_secs_f64()
+        );
     })
 }

@@ -17,7 +17,11 @@ pub struct Player {
 #[chare]
 impl Player {
     fn new() -> Self {
-        Player { other: None, left: 0, done: None }
+        Player {
+            other: None,
+            left: 0,
+            done: None,
+        }
     }
 
     /// Remembers the partner.
@@ -77,12 +81,18 @@ async fn pair(pe_a: usize, pe_b: usize) -> (PlayerElemProxy, PlayerElemProxy) {
 
 fn main() {
     charm_rt::start(|args| async move {
-        let n: u64 = args.get(1).map(|s| s.parse().expect("round_trips is a number")).unwrap_or(200_000);
+        let n: u64 = args
+            .get(1)
+            .map(|s| s.parse().expect("round_trips is a number"))
+            .unwrap_or(200_000);
         let mut cases = vec![("same PE", 0, 0)];
         if num_pes() > 1 {
             cases.push(("PE 0 <-> PE 1", 0, 1));
         }
-        println!("{:<16} {:>14} {:>16}", "placement", "plain (us/rt)", "awaitable (us/rt)");
+        println!(
+            "{:<16} {:>14} {:>16}",
+            "placement", "plain (us/rt)", "awaitable (us/rt)"
+        );
         for (label, pa, pb) in cases {
             let (a, b) = pair(pa, pb).await;
             // Warm up, then measure.

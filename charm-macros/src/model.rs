@@ -1,8 +1,7 @@
 //! Step 2: check the user's items and build a model of the chare. Every problem becomes a
 //! `syn::Error` at the user's span; all problems of an item are reported together.
 
-use proc_macro2::Span;
-use syn::spanned::Spanned;
+use quote::ToTokens;
 use syn::visit::Visit;
 use syn::{FnArg, ImplItem, Pat, ReturnType, Type};
 
@@ -37,8 +36,12 @@ pub(crate) const RESERVED: &[&str] = &[
 pub(crate) struct Errors(Option<syn::Error>);
 
 impl Errors {
-    pub(crate) fn push(&mut self, span: Span, msg: impl std::fmt::Display) {
-        let e = syn::Error::new(span, msg);
+    /// An error covering all of `tokens` (not just their first token).
+    pub(crate) fn push(&mut self, tokens: impl quote::ToTokens, msg: impl std::fmt::Display) {
+        self.push_error(syn::Error::new_spanned(tokens, msg));
+    }
+
+    fn push_error(&mut self, e: syn::Error) {
         match &mut self.0 {
             Some(all) => all.combine(e),
             None => self.0 = Some(e),
@@ -61,7 +64,7 @@ pub(crate) struct StructModel {
 pub(crate) fn chare_struct(s: &syn::ItemStruct) -> syn::Result<StructModel> {
     let mut errs = Errors::default();
     if !s.generics.params.is_empty() || s.generics.where_clause.is_some() {
-        errs.push(s.generics.span(), "chares cannot be generic: the runtime must name the type on every PE (use a concrete type, or one chare per instantiation)");
+        errs.push(&s.generics, "chares cannot be generic: the runtime must name the type on every PE (use a concrete type, or one chare per instantiation)");
     }
     errs.finish(StructModel {
         ident: s.ident.clone(),
@@ -171,13 +174,28 @@ fn pod_of(ty: &Type) -> Option<syn::Ident> {
     }
 }
 
-/// `Vec<P>` (any path ending in `Vec`) with `P` a plain number.
+/// `Vec<P>` with `P` a plain number. Only `Vec`, `std::vec::Vec` and `alloc::vec::Vec` count:
+/// a user type that happens to be named `Vec` goes through serde.
 fn vec_pod(ty: &Type) -> Option<syn::Ident> {
     let Type::Path(p) = ty else { return None };
-    let seg = p.path.segments.last()?;
-    if seg.ident != "Vec" {
+    if p.qself.is_some() {
         return None;
     }
+    let names: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let is_std_vec = match names.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["Vec"] => p.path.leading_colon.is_none(),
+        ["std" | "alloc", "vec", "Vec"] => true,
+        _ => false,
+    };
+    if !is_std_vec {
+        return None;
+    }
+    let seg = p.path.segments.last()?;
     let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
         return None;
     };
@@ -190,27 +208,27 @@ fn vec_pod(ty: &Type) -> Option<syn::Ident> {
 /// Finds what cannot cross a message boundary: lifetimes, `Self`, `impl Trait`, references.
 #[derive(Default)]
 struct TypeProblems {
-    found: Vec<(Span, &'static str)>,
+    found: Vec<(proc_macro2::TokenStream, &'static str)>,
 }
 
 impl<'ast> Visit<'ast> for TypeProblems {
     fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
         if l.ident != "static" {
             self.found.push((
-                l.span(),
+                l.to_token_stream(),
                 "borrowed data cannot travel in a message: use an owned type",
             ));
         }
     }
     fn visit_type_impl_trait(&mut self, t: &'ast syn::TypeImplTrait) {
         self.found.push((
-            t.span(),
+            t.to_token_stream(),
             "`impl Trait` is not allowed here: entry methods need concrete types to marshal",
         ));
     }
     fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
         self.found.push((
-            r.span(),
+            r.to_token_stream(),
             "entry-method arguments travel in messages, so they must be owned values (`String`, `Vec<T>`, ...); \
              the only reference accepted is a slice of plain numbers such as `&[f64]`",
         ));
@@ -218,7 +236,7 @@ impl<'ast> Visit<'ast> for TypeProblems {
     fn visit_path(&mut self, p: &'ast syn::Path) {
         if p.segments.first().is_some_and(|s| s.ident == "Self") {
             self.found.push((
-                p.span(),
+                p.to_token_stream(),
                 "write the chare's type name instead of `Self` here",
             ));
         }
@@ -226,13 +244,13 @@ impl<'ast> Visit<'ast> for TypeProblems {
     }
     fn visit_type_bare_fn(&mut self, f: &'ast syn::TypeBareFn) {
         self.found.push((
-            f.span(),
+            f.to_token_stream(),
             "function pointers cannot be sent to another process",
         ));
     }
     fn visit_type_trait_object(&mut self, t: &'ast syn::TypeTraitObject) {
         self.found.push((
-            t.span(),
+            t.to_token_stream(),
             "trait objects cannot be marshalled: use a concrete type",
         ));
     }
@@ -241,8 +259,8 @@ impl<'ast> Visit<'ast> for TypeProblems {
 fn check_type(ty: &Type, errs: &mut Errors) {
     let mut v = TypeProblems::default();
     v.visit_type(ty);
-    for (span, msg) in v.found {
-        errs.push(span, msg);
+    for (tokens, msg) in v.found {
+        errs.push(tokens, msg);
     }
 }
 
@@ -251,7 +269,7 @@ fn arg_of(pat: &syn::PatType, errs: &mut Errors) -> Option<Arg> {
         Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
         other => {
             errs.push(
-                other.span(),
+                other,
                 "entry-method arguments must be plain names (`x: T`), not patterns",
             );
             return None;
@@ -264,7 +282,7 @@ fn arg_of(pat: &syn::PatType, errs: &mut Errors) -> Option<Arg> {
                 Some(p) => ArgKind::BulkSlice(p),
                 None => {
                     errs.push(
-                        r.span(),
+                        r,
                         "a slice argument must hold plain numbers (u8..u128, i8..i128, usize, isize, f32, f64); \
                          take a `Vec<T>` for other element types",
                     );
@@ -308,16 +326,16 @@ fn attrs_named(attrs: &[syn::Attribute], name: &str) -> Vec<syn::Attribute> {
 fn check_not_generic(sig: &syn::Signature, what: &str, errs: &mut Errors) {
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
         errs.push(
-            sig.generics.span(),
+            &sig.generics,
             format!("{what} cannot be generic: every PE must know the argument types"),
         );
     }
     if let Some(v) = &sig.variadic {
-        errs.push(v.span(), format!("{what} cannot be variadic"));
+        errs.push(v, format!("{what} cannot be variadic"));
     }
-    if sig.unsafety.is_some() {
+    if let Some(u) = &sig.unsafety {
         errs.push(
-            sig.unsafety.span(),
+            u,
             format!("{what} cannot be `unsafe`: it is called from a message"),
         );
     }
@@ -332,25 +350,48 @@ fn is_self_type(ty: &Type, ident: &syn::Ident) -> bool {
     }
 }
 
+/// `Some(is_mut)` for `&self`, `&mut self`, `self: &Self` and `self: &mut Self`.
+fn shared_or_mut_receiver(recv: &syn::Receiver) -> Option<bool> {
+    if recv.colon_token.is_none() {
+        return recv.reference.as_ref().map(|_| recv.mutability.is_some());
+    }
+    match &*recv.ty {
+        Type::Reference(r) if matches!(&*r.elem, Type::Path(p) if p.path.is_ident("Self")) => {
+            Some(r.mutability.is_some())
+        }
+        _ => None,
+    }
+}
+
+/// The self type's path with its last segment renamed `{Name}{suffix}` (the proxies live next to
+/// the struct, wherever the impl block is).
+pub(crate) fn sibling_path(ty: &syn::TypePath, suffix: &str) -> syn::Path {
+    let mut path = ty.path.clone();
+    let last = path.segments.last_mut().expect("a path has a segment");
+    last.ident = quote::format_ident!("{}{}", last.ident, suffix);
+    last.arguments = syn::PathArguments::None;
+    path
+}
+
 pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
     let mut errs = Errors::default();
     if let Some((_, path, _)) = &item.trait_ {
-        return Err(syn::Error::new(
-            path.span(),
+        return Err(syn::Error::new_spanned(
+            path,
             "#[chare] goes on the chare's inherent `impl` block, not on a trait impl",
         ));
     }
     if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
         errs.push(
-            item.generics.span(),
+            &item.generics,
             "chares cannot be generic: the runtime must name the type on every PE",
         );
     }
     let self_ty = match &*item.self_ty {
         Type::Path(p) if p.qself.is_none() => p.clone(),
         other => {
-            return Err(syn::Error::new(
-                other.span(),
+            return Err(syn::Error::new_spanned(
+                other,
                 "#[chare] needs an `impl` of a named struct",
             ))
         }
@@ -363,8 +404,8 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
         .ident
         .clone();
 
-    let mut ctor = None;
-    let mut entries = Vec::new();
+    let mut ctor: Option<Ctor> = None;
+    let mut entries: Vec<(proc_macro2::TokenStream, Entry)> = Vec::new();
     for it in &item.items {
         let ImplItem::Fn(f) = it else { continue };
         let sig = &f.sig;
@@ -372,18 +413,18 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
         if sig.ident == "new" && receiver.is_none() {
             check_not_generic(sig, "a chare constructor", &mut errs);
             if let Some(a) = &sig.asyncness {
-                errs.push(a.span(), "a chare constructor cannot be async; start a coroutine from an entry method instead");
+                errs.push(a, "a chare constructor cannot be async; start a coroutine from an entry method instead");
             }
             match &sig.output {
                 ReturnType::Type(_, t) if is_self_type(t, &ident) => {}
-                other => errs.push(
-                    if matches!(other, ReturnType::Default) {
-                        sig.ident.span()
-                    } else {
-                        other.span()
-                    },
-                    "a chare constructor returns `Self`",
-                ),
+                ReturnType::Default => errs.push(&sig.ident, "a chare constructor returns `Self`"),
+                ReturnType::Type(_, t) => errs.push(t, "a chare constructor returns `Self`"),
+            }
+            if ctor.is_some() {
+                errs.push(
+                    &sig.ident,
+                    "a chare has exactly one constructor `new` (`#[cfg]` on the constructor is not supported)",
+                );
             }
             ctor = Some(Ctor {
                 args: args_of(sig, &mut errs),
@@ -396,21 +437,19 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
         }
         let Some(recv) = receiver else { continue }; // public associated function, not an entry
         check_not_generic(sig, "an entry method", &mut errs);
-        if recv.reference.is_none() || recv.colon_token.is_some() {
-            errs.push(
-                recv.span(),
-                "entry methods take `&self` or `&mut self`: a message cannot consume or replace the chare",
-            );
+        let Some(mut_self) = shared_or_mut_receiver(recv) else {
+            errs.push(recv, "entry methods take `&self` or `&mut self`: a message cannot consume or replace the chare");
             continue;
-        }
+        };
         if let Some((_, Some(l))) = &recv.reference {
-            errs.push(l.span(), "entry methods cannot name the lifetime of `self`");
+            errs.push(l, "entry methods cannot name the lifetime of `self`");
         }
         let name = sig.ident.clone();
         let name_s = name.to_string();
+        let name_s = name_s.strip_prefix("r#").unwrap_or(&name_s).to_string();
         if RESERVED.contains(&name_s.as_str()) {
             errs.push(
-                name.span(),
+                &name,
                 format!(
                     "`{name_s}` is reserved by the generated proxies; rename this entry method"
                 ),
@@ -427,17 +466,15 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
                 }
             }
         };
-        let is_async = sig.asyncness.is_some();
-        let mut_self = recv.mutability.is_some();
         entries.push((
-            recv.span(),
+            recv.to_token_stream(),
             Entry {
                 id: entry_id(&name_s),
                 name,
                 docs: attrs_named(&f.attrs, "doc"),
                 cfgs: attrs_named(&f.attrs, "cfg"),
                 vis: f.vis.clone(),
-                is_async,
+                is_async: sig.asyncness.is_some(),
                 mut_self,
                 args: args_of(sig, &mut errs),
                 ret,
@@ -455,7 +492,7 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
     } else {
         Mode::Shared
     };
-    for (span, e) in &entries {
+    for (recv, e) in &entries {
         if mode == Mode::Shared && e.mut_self {
             let why = if e.is_async {
                 "an async entry method takes `&self`: while it is suspended other entry methods of the chare may run, \
@@ -468,25 +505,33 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
                     asyncs.join(", ")
                 )
             };
-            errs.push(*span, why);
+            errs.push(recv, why);
         }
     }
 
-    // Generated stub names must not collide.
-    let names: Vec<String> = entries.iter().map(|(_, e)| e.name.to_string()).collect();
-    for (_, e) in &entries {
+    // Generated stub names must not collide. Entries under different `#[cfg]`s may share a name
+    // (only one of them is compiled), so only unconditional entries are compared.
+    let plain: Vec<&Entry> = entries
+        .iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.cfgs.is_empty())
+        .collect();
+    for e in &plain {
         for suffix in ["_awaitable", "_ret"] {
             let generated = format!("{}{suffix}", e.name);
-            if names.contains(&generated) {
-                errs.push(e.name.span(), format!("the proxy method `{generated}` generated for `{}` collides with the entry method of that name", e.name));
+            if plain.iter().any(|o| o.name == generated) {
+                errs.push(
+                    &e.name,
+                    format!("the proxy method `{generated}` generated for `{}` collides with the entry method of that name", e.name),
+                );
             }
         }
     }
-    for (i, (_, a)) in entries.iter().enumerate() {
-        for (_, b) in &entries[..i] {
+    for (i, a) in plain.iter().enumerate() {
+        for b in &plain[..i] {
             if a.id == b.id {
                 errs.push(
-                    a.name.span(),
+                    &a.name,
                     format!(
                         "entry methods `{}` and `{}` hash to the same id; rename one",
                         a.name, b.name
@@ -500,8 +545,11 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
         Some(c) => c,
         None => {
             errs.push(
-                item.self_ty.span(),
-                format!("a chare needs a constructor: add `fn new(/* creation arguments */) -> Self` to this impl block of `{ident}`"),
+                &item.self_ty,
+                format!(
+                    "a chare needs a constructor: add `fn new(/* creation arguments */) -> Self` to this impl block of \
+                     `{ident}` (all entry methods of a chare go in one `#[chare]` impl block)"
+                ),
             );
             Ctor {
                 args: Vec::new(),

@@ -12,7 +12,7 @@ pub use crate::collections::{
 };
 pub use crate::future::value::{Bulk, Serde, Value};
 pub use crate::future::{BroadcastReply, Reply};
-pub use crate::ids::{fnv1a64, EntryId};
+pub use crate::ids::{fnv1a32, fnv1a64, EntryId};
 pub use crate::index::Index;
 pub use crate::message::{Body, Message};
 pub use inventory;

@@ -7,6 +7,8 @@ pub struct Config {
     pub pes: usize,
     /// No startup banner or warnings.
     pub quiet: bool,
+    /// Whether the number of PEs was given (`+pN` or `CHARM_PES`) rather than defaulted.
+    pub pes_given: bool,
 }
 
 impl Default for Config {
@@ -14,6 +16,7 @@ impl Default for Config {
         Config {
             pes: default_pes(),
             quiet: false,
+            pes_given: false,
         }
     }
 }
@@ -44,6 +47,15 @@ fn parse_pes(s: &str, from: &str) -> Result<usize, ConfigError> {
 }
 
 impl Config {
+    /// A configuration with `pes` PEs and no banner (for tests and benchmarks).
+    pub fn with_pes(pes: usize) -> Self {
+        Config {
+            pes,
+            quiet: true,
+            pes_given: true,
+        }
+    }
+
     /// Reads runtime options out of the program's arguments and returns the rest for the user's
     /// main function (program name first, like `std::env::args`).
     ///
@@ -56,6 +68,7 @@ impl Config {
         let mut cfg = Config::default();
         if let Some(v) = env("CHARM_PES") {
             cfg.pes = parse_pes(v.trim(), "CHARM_PES")?;
+            cfg.pes_given = true;
         }
         if let Some(v) = env("CHARM_QUIET") {
             cfg.quiet = !matches!(v.as_str(), "" | "0" | "false");
@@ -68,8 +81,10 @@ impl Config {
                     .next()
                     .ok_or_else(|| ConfigError("+p needs a number of PEs".into()))?;
                 cfg.pes = parse_pes(&n, "+p")?;
+                cfg.pes_given = true;
             } else if let Some(n) = a.strip_prefix("+p") {
                 cfg.pes = parse_pes(n, "+p")?;
+                cfg.pes_given = true;
             } else if a == "++quiet" {
                 cfg.quiet = true;
             } else {

@@ -43,10 +43,16 @@ pub(crate) fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Ends the whole job with a message and exit code 1. Other PEs stop with the process.
-pub(crate) fn abort_job(pe: usize, msg: &str) -> ! {
+/// Prints the fatal-error message of PE `pe`.
+pub(crate) fn report_fatal(pe: usize, msg: &str) {
     let _ = std::io::stdout().flush();
     eprintln!("charm-rs: fatal error on PE {pe}: {msg}");
     let _ = std::io::stderr().flush();
+}
+
+/// Ends the whole process with a message and exit code 1 (outside a PE, or before the layer
+/// is up).
+pub(crate) fn abort_job(pe: usize, msg: &str) -> ! {
+    report_fatal(pe, msg);
     std::process::exit(1)
 }

@@ -2,22 +2,17 @@
 
 use crate::config::Config;
 use crate::machine::{multicore, Endpoint};
-use crate::scheduler::{run_pe, try_with_pe, with_pe};
+use crate::scheduler::{run_pe, try_with_pe, with_pe, MainFn};
 use std::future::Future;
-use std::pin::Pin;
-
-type MainFn = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>>>;
 
 /// Starts the runtime with the options on the command line (`+pN`, `++quiet`), runs `main` on PE 0
 /// as a coroutine, and ends the process with the job's exit code. Returning from `main` ends the
 /// job with code 0; [`exit`] ends it with another code from anywhere.
 ///
 /// ```no_run
-/// fn main() {
-///     charm_rt::start(|args| async move {
-///         println!("running on {} PEs with args {args:?}", charm_rt::num_pes());
-///     })
-/// }
+/// charm_rt::start(|args| async move {
+///     println!("running on {} PEs with args {args:?}", charm_rt::num_pes());
+/// })
 /// ```
 pub fn start<F, Fut>(main: F) -> !
 where
@@ -42,6 +37,10 @@ where
     F: FnOnce() -> Fut + 'static,
     Fut: Future<Output = ()> + 'static,
 {
+    #[cfg(feature = "mpi")]
+    if crate::machine::mpi::launched_by_mpirun() {
+        return run_mpi(cfg, main);
+    }
     let mut endpoints = multicore::endpoints(cfg.pes).into_iter();
     let first = endpoints.next().expect("at least one PE");
     crate::banner::print(&cfg, &first);
@@ -62,6 +61,33 @@ where
         }
     }
     code
+}
+
+/// One PE per MPI rank: this thread is the PE.
+#[cfg(feature = "mpi")]
+fn run_mpi<F, Fut>(cfg: Config, main: F) -> i32
+where
+    F: FnOnce() -> Fut + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let ep = crate::machine::mpi::MpiEndpoint::init();
+    ep.check_same_program(crate::collections::chare::registry_digest());
+    crate::banner::print(&cfg, &ep);
+    if ep.my_pe() == 0 && cfg.pes_given && cfg.pes != ep.num_pes() {
+        eprintln!(
+            "Charm-rs> Warning: +p{} ignored under mpirun: the job has one PE per rank ({} ranks)",
+            cfg.pes,
+            ep.num_pes()
+        );
+    }
+    let main: Option<MainFn> = if ep.my_pe() == 0 {
+        Some(Box::new(move || -> std::pin::Pin<Box<dyn Future<Output = ()>>> {
+            Box::pin(main())
+        }))
+    } else {
+        None
+    };
+    run_pe(Box::new(ep), main)
 }
 
 /// Ends the job on every PE with `code`. The calling entry method finishes; nothing else runs.

@@ -5,6 +5,7 @@
 //! glue lives in `const _: () = { .. };` blocks so it adds no names to the user's module.
 
 mod args;
+mod checks;
 mod dispatch;
 mod proxy;
 mod stubs;
@@ -34,9 +35,11 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl, m: &ImplModel) -> TokenStream {
     let dispatch = dispatch::dispatch(m);
     let construct = dispatch::construct(m);
     let stubs = stubs::stubs(m);
+    let checks = checks::type_checks(m);
     quote! {
         #item
         const _: () = {
+            #checks
             #arg_structs
             #dispatch
             #construct

@@ -1,7 +1,8 @@
 //! The proxy methods: creation functions and, per entry method, fire-and-forget, `_awaitable`
 //! and `_ret` stubs on both the collection proxy (broadcast) and the element proxy.
 
-use super::{args, dispatch::value_wrapper, proxy::proxy_idents, rt};
+use super::{args, dispatch::value_wrapper, rt};
+use crate::model::sibling_path;
 use crate::model::{Arg, Entry, ImplModel, Ret};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -32,7 +33,10 @@ fn doc(text: String) -> TokenStream {
 fn creation(m: &ImplModel) -> TokenStream {
     let rt = rt();
     let ty = &m.self_ty;
-    let (proxy, elem) = proxy_idents(&m.ident);
+    let (proxy, elem) = (
+        sibling_path(&m.self_ty, "Proxy"),
+        sibling_path(&m.self_ty, "ElemProxy"),
+    );
     let ps = params(&m.ctor.args);
     let build = args::build(&format_ident!("new"), &m.ctor.args);
     let shape = free_name("shape", &m.ctor.args);
@@ -58,16 +62,19 @@ fn creation(m: &ImplModel) -> TokenStream {
     quote! {
         impl #proxy {
             #(#docs)* #sep #group_doc
+            #[allow(clippy::too_many_arguments)]
             pub fn new_group(#(#ps),*) -> Self {
                 #proxy(#rt::create::<#ty, _>(#rt::Layout::Group, #build))
             }
 
             #(#docs)* #sep #array_doc
+            #[allow(clippy::too_many_arguments)]
             pub fn new_array(#shape: impl ::core::convert::Into<#rt::Index>, #(#ps),*) -> Self {
                 #proxy(#rt::create::<#ty, _>(#rt::Layout::Array(#shape.into()), #build))
             }
 
             #(#docs)* #sep #single_doc
+            #[allow(clippy::too_many_arguments)]
             pub fn new_chare(#on_pe: ::core::option::Option<usize>, #(#ps),*) -> #elem {
                 let __c = #rt::create::<#ty, _>(#rt::Layout::Single(#on_pe), #build);
                 #elem(__c.elem(#rt::Index::from(0usize), <#ty as #rt::ChareStruct>::NAME))
@@ -120,6 +127,7 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
         quote! {
             #(#cfgs)* #(#docs)* #sep #elem_ret
             #[track_caller]
+            #[allow(clippy::too_many_arguments)]
             #vis fn #ret_name(&self, #(#ps),*) -> ::charm_rt::Reply<#r> {
                 #rt::call_ret::<#wrap, _>(&self.0, #id, #build)
             }
@@ -129,6 +137,7 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
         quote! {
             #(#cfgs)* #(#docs)* #sep #bc_ret
             #[track_caller]
+            #[allow(clippy::too_many_arguments)]
             #vis fn #ret_name(&self, #(#ps),*) -> ::charm_rt::BroadcastReply<#r> {
                 #rt::broadcast_ret::<#wrap, _>(&self.0, #id, #build)
             }
@@ -137,12 +146,14 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
     let elem = quote! {
         #(#cfgs)* #(#docs)* #sep #elem_ff
         #[inline]
+        #[allow(clippy::too_many_arguments)]
         #vis fn #name(&self, #(#ps),*) {
             #rt::send(&self.0, #id, #build)
         }
 
         #(#cfgs)* #(#docs)* #sep #elem_aw
         #[track_caller]
+        #[allow(clippy::too_many_arguments)]
         #vis fn #awaitable(&self, #(#ps),*) -> ::charm_rt::Reply<()> {
             #rt::call_awaitable(&self.0, #id, #build)
         }
@@ -151,12 +162,14 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
     };
     let bcast = quote! {
         #(#cfgs)* #(#docs)* #sep #bc_ff
+        #[allow(clippy::too_many_arguments)]
         #vis fn #name(&self, #(#ps),*) {
             #rt::broadcast(&self.0, #id, #build)
         }
 
         #(#cfgs)* #(#docs)* #sep #bc_aw
         #[track_caller]
+        #[allow(clippy::too_many_arguments)]
         #vis fn #awaitable(&self, #(#ps),*) -> ::charm_rt::BroadcastReply<()> {
             #rt::broadcast_awaitable(&self.0, #id, #build)
         }
@@ -167,7 +180,10 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
 }
 
 pub(crate) fn stubs(m: &ImplModel) -> TokenStream {
-    let (proxy, elem) = proxy_idents(&m.ident);
+    let (proxy, elem) = (
+        sibling_path(&m.self_ty, "Proxy"),
+        sibling_path(&m.self_ty, "ElemProxy"),
+    );
     let creation = creation(m);
     let (elem_stubs, bcast_stubs): (Vec<_>, Vec<_>) = m.entries.iter().map(entry_stubs).unzip();
     quote! {

@@ -11,8 +11,10 @@
 //! copied once into the buffer and handed to the receiver as an aligned slice, with no per-element
 //! decoding (the "direct copy" of Charm4py, made automatic). Everything else is bincode.
 
+mod envelope;
 mod wire;
 
+pub use envelope::{decode_envelope, encode_envelope};
 pub use wire::WireBuf;
 
 use serde::{de::DeserializeOwned, Serialize};

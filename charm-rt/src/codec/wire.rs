@@ -32,6 +32,30 @@ impl WireBuf {
         }
     }
 
+    /// A buffer over received words; `len` bytes of them are meaningful.
+    pub fn from_words(words: Vec<u64>, len: usize) -> Self {
+        assert!(len <= words.len() * 8, "length beyond the buffer");
+        WireBuf { words, len }
+    }
+
+    /// The storage as whole words (the last one padded with zeros). Meaningful after
+    /// [`WireBuf::align8`].
+    pub fn words(&self) -> &[u64] {
+        &self.words[..self.len.div_ceil(8)]
+    }
+
+    /// Takes the storage out, leaving an empty buffer.
+    pub fn into_words(self) -> Vec<u64> {
+        let mut w = self.words;
+        w.truncate(self.len.div_ceil(8));
+        w
+    }
+
+    /// Forgets the contents, keeping the capacity.
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
     /// Number of bytes written.
     pub fn len(&self) -> usize {
         self.len

@@ -170,7 +170,8 @@ pub(crate) fn registry() -> &'static HashMap<TypeId, &'static Registration> {
 
 /// A digest of the registered chare types (names, sorted), to check that every process of a
 /// job runs the same program.
-pub fn registry_digest() -> u64 {
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
+pub(crate) fn registry_digest() -> u64 {
     let mut names: Vec<&str> = registry().values().map(|r| r.name).collect();
     names.sort_unstable();
     crate::ids::fnv1a64(&names.join(";"))

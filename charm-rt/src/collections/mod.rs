@@ -100,10 +100,6 @@ impl CollectionRef {
     pub(crate) fn hosting_pes(&self) -> impl Iterator<Item = u32> + '_ {
         placement::hosting_pes(&self.meta)
     }
-
-    pub(crate) fn meta(&self) -> &CollectionMeta {
-        &self.meta
-    }
 }
 
 impl ElemRef {

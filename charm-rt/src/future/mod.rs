@@ -282,12 +282,14 @@ impl<T> Reply<T> {
 impl Reply<()> {
     pub(crate) fn create_done(pe: &Pe, at: &'static Location<'static>) -> Self {
         Reply {
-            id: pe.futures.borrow_mut().create(1, decode_reply::<Serde<()>>, at),
+            id: pe
+                .futures
+                .borrow_mut()
+                .create(1, decode_reply::<Serde<()>>, at),
             done: false,
             unpack: value::unpack_done,
         }
     }
-
 }
 
 impl<T> std::future::Future for Reply<T> {

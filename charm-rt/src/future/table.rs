@@ -8,6 +8,9 @@ use std::collections::VecDeque;
 use std::panic::Location;
 use std::task::Waker;
 
+/// The values of a complete future.
+pub(crate) type Values = SmallVec<[Box<dyn Any + Send>; 1]>;
+
 /// Turns an encoded value into the boxed type the awaiting side downcasts to.
 pub(crate) type DecodeFn = fn(&WireBody) -> Result<Box<dyn Any + Send>, CodecError>;
 
@@ -147,7 +150,9 @@ impl FutureTable {
             },
             Body::Empty => return Err(format!("empty value for {}", self.describe(id))),
         };
-        let Some(p) = self.pending_mut(id) else { unreachable!("checked above") };
+        let Some(p) = self.pending_mut(id) else {
+            unreachable!("checked above")
+        };
         if p.abandoned {
             p.values.push(v);
             if p.values.len() as u32 == p.expected {
@@ -168,7 +173,7 @@ impl FutureTable {
         &mut self,
         id: FutureId,
         waker: &Waker,
-    ) -> Result<Option<SmallVec<[Box<dyn Any + Send>; 1]>>, String> {
+    ) -> Result<Option<Values>, String> {
         let Some(p) = self.pending_mut(id) else {
             return Err(format!(
                 "{} was already awaited: a future's value can be taken once",
@@ -218,13 +223,5 @@ impl FutureTable {
             self.recent.push_back((id, p.created_at, p.expected));
             self.free.push(id.slot);
         }
-    }
-
-    /// Number of futures still waiting for values (for diagnostics).
-    pub(crate) fn outstanding(&self) -> usize {
-        self.slots
-            .iter()
-            .filter(|s| s.pending.as_ref().is_some_and(|p| !p.abandoned))
-            .count()
     }
 }

@@ -85,7 +85,7 @@ impl IdleState {
     #[inline]
     pub fn idle_should_sleep(&mut self) -> bool {
         self.spins += 1;
-        if self.spins % 64 != 0 {
+        if !self.spins.is_multiple_of(64) {
             std::hint::spin_loop();
             return false;
         }

@@ -4,6 +4,8 @@
 //! thread. Nothing above this module knows which layer runs.
 
 mod doorbell;
+#[cfg(feature = "mpi")]
+pub mod mpi;
 pub mod multicore;
 
 pub use doorbell::{Doorbell, IdleState};
@@ -34,6 +36,14 @@ pub trait Endpoint {
     fn max_sleep(&self) -> Option<Duration> {
         None
     }
-    /// The doorbells of all PEs in this process, indexed by PE (for waking from other threads).
+    /// This PE's doorbell (rung by other threads of the process to wake it).
     fn doorbell(&self) -> &Arc<Doorbell>;
+    /// Called once after the PE's scheduler stopped: finish what is in flight.
+    fn shutdown(&self) {}
+    /// Ends the whole job at once (after a fatal error), with `code`.
+    fn abort(&self, code: i32) -> ! {
+        std::process::exit(code)
+    }
+    /// For layer-specific access (e.g. the MPI communicator).
+    fn as_any(&self) -> &dyn std::any::Any;
 }

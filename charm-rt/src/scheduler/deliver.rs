@@ -240,7 +240,10 @@ impl Pe {
 
     fn complete_unit(&self, cx: &CallCx, r: ReplyTo) {
         if r.gather {
-            let cx = CallCx { reply: Some(ReplyTo { value: true, ..r }), ..cx.clone() };
+            let cx = CallCx {
+                reply: Some(ReplyTo { value: true, ..r }),
+                ..cx.clone()
+            };
             self.complete(&cx, crate::future::value::Serde(()));
         } else {
             self.send_to_future(r, Box::new(crate::future::value::Done));

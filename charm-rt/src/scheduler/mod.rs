@@ -10,7 +10,6 @@ mod task;
 pub(crate) use task::{Origin, TaskKey};
 
 use crate::collections::table::LocalCollection;
-use crate::error::abort_job;
 use crate::future::table::FutureTable;
 use crate::ids::CollectionId;
 use crate::machine::{Endpoint, IdleState};
@@ -54,11 +53,17 @@ impl Hasher for IdHasher {
 
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
+/// Turns a PE's gathered results into the reply message.
+pub(crate) type GatherFinish = fn(Box<dyn std::any::Any>) -> Box<dyn crate::message::ErasedMessage>;
+
+/// The main function, made into a future on PE 0.
+pub(crate) type MainFn = Box<dyn FnOnce() -> std::pin::Pin<Box<dyn Future<Output = ()>>>>;
+
 /// Per-PE gathering of a broadcast's results before one reply goes to the caller.
 pub(crate) struct Gather {
     pub remaining: u32,
     pub acc: Option<Box<dyn std::any::Any>>,
-    pub finish: Option<fn(Box<dyn std::any::Any>) -> Box<dyn crate::message::ErasedMessage>>,
+    pub finish: Option<GatherFinish>,
     pub error: Option<crate::error::CallError>,
 }
 
@@ -180,7 +185,8 @@ impl Pe {
 
     /// Ends the job after a fatal error.
     pub(crate) fn abort(&self, msg: &str) -> ! {
-        abort_job(self.id, msg)
+        crate::error::report_fatal(self.id, msg);
+        self.endpoint.abort(1)
     }
 
     pub(crate) fn make_ready(&self, key: TaskKey) {
@@ -346,18 +352,10 @@ impl Pe {
         self.queue.borrow_mut().clear();
         while self.endpoint.try_recv().is_some() {}
     }
-
-    /// Number of coroutines alive (diagnostics).
-    pub(crate) fn live_tasks(&self) -> usize {
-        self.tasks.borrow().live()
-    }
 }
 
 /// Runs a PE on the calling thread until the job exits; `main` runs as a coroutine on PE 0.
-pub(crate) fn run_pe(
-    endpoint: Box<dyn Endpoint>,
-    main: Option<Box<dyn FnOnce() -> std::pin::Pin<Box<dyn Future<Output = ()>>>>>,
-) -> i32 {
+pub(crate) fn run_pe(endpoint: Box<dyn Endpoint>, main: Option<MainFn>) -> i32 {
     endpoint.doorbell().bind_current_thread();
     let pe = Pe::new(endpoint);
     CURRENT_PE.with(|c| *c.borrow_mut() = Some(pe.clone()));
@@ -367,6 +365,7 @@ pub(crate) fn run_pe(
     }
     let code = pe.run_loop();
     pe.shutdown();
+    pe.endpoint.shutdown();
     CURRENT_PE.with(|c| *c.borrow_mut() = None);
     code
 }

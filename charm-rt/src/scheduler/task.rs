@@ -87,10 +87,6 @@ impl TaskTable {
         t
     }
 
-    pub(crate) fn live(&self) -> usize {
-        self.live
-    }
-
     /// Drops every task (at shutdown, on the PE's own thread).
     pub(crate) fn clear(&mut self) -> Vec<Task> {
         self.live = 0;

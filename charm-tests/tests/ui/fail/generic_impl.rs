@@ -7,7 +7,9 @@ pub struct Holder<T> {
 #[chare]
 impl<T: Default> Holder<T> {
     fn new() -> Self {
-        Holder { value: T::default() }
+        Holder {
+            value: T::default(),
+        }
     }
 }
 

@@ -36,6 +36,7 @@ impl Sink {
     }
 
     /// Explicit unit return.
+    #[allow(clippy::unused_unit)]
     pub fn ping_unit(&mut self) -> () {
         self.seen += 1;
     }
@@ -47,6 +48,7 @@ impl Sink {
     }
 
     /// Bulk vectors and slices of every plain number type.
+    #[allow(clippy::too_many_arguments)]
     pub fn bulk(
         &mut self,
         a: Vec<f64>,
@@ -71,6 +73,7 @@ impl Sink {
     }
 
     /// User structs and enums deriving serde, and containers of them.
+    #[allow(clippy::too_many_arguments)]
     pub fn particles(
         &mut self,
         one: Particle,

@@ -95,14 +95,21 @@ impl ShadowedAsync {
     }
 }
 
-fn uses(p: ShadowedProxy, a: ShadowedAsyncProxy) {
+async fn uses(
+    p: ShadowedProxy,
+    a: ShadowedAsyncProxy,
+) -> ::core::result::Result<(), ::charm_rt::CallError> {
     p.add(1.0, &[1, 2], ::std::string::String::new());
-    let _ = p.elem(0).add_ret(1.0, &[], ::std::string::String::new());
-    let _ = p.bulk_ret();
-    let _ = p.maybe_ret();
-    let _ = p.ping_awaitable();
-    let _ = a.elem(0).wait_ret(3, &[1]);
-    let _ = a.plain_ret(::std::string::String::new());
+    let _: f64 = p
+        .elem(0)
+        .add_ret(1.0, &[], ::std::string::String::new())
+        .await?;
+    let _: ::std::vec::Vec<::std::vec::Vec<f64>> = p.bulk_ret().await?;
+    let _: ::std::vec::Vec<::core::option::Option<u32>> = p.maybe_ret().await?;
+    p.ping_awaitable().await?;
+    let _: u64 = a.elem(0).wait_ret(3, &[1]).await?;
+    let _: ::std::vec::Vec<usize> = a.plain_ret(::std::string::String::new()).await?;
+    ::core::result::Result::Ok(())
 }
 
 fn main() {

@@ -36,10 +36,11 @@ impl Open {
     pub fn public(&mut self) {}
 }
 
-fn uses(h: HiddenProxy, o: OpenProxy) {
-    let _ = h.reveal_ret(Secret(1));
+async fn uses(h: HiddenProxy, o: OpenProxy) -> Result<(), CallError> {
+    let _: Vec<u32> = h.reveal_ret(Secret(1)).await?;
     o.internal();
     o.public();
+    Ok(())
 }
 
 fn main() {

@@ -17,10 +17,11 @@ impl Keywords {
     }
 }
 
-fn uses(k: KeywordsProxy) {
+async fn uses(k: KeywordsProxy) -> Result<(), CallError> {
     k.r#type(1);
-    let _ = k.type_ret(1);
-    let _ = k.elem(0).type_awaitable(2);
+    let _: Vec<u32> = k.type_ret(1).await?;
+    k.elem(0).type_awaitable(2).await?;
+    Ok(())
 }
 
 fn main() {

@@ -1,4 +1,6 @@
-// A user type that happens to be called `Vec` is not `std::vec::Vec`.
+//! A user type that happens to be called `Vec` is not `std::vec::Vec`: `mine::Vec<f64>` is a
+//! plain serde type.
+//!
 use charm_rt::chare;
 
 mod mine {

@@ -1,4 +1,6 @@
 //! Two constructors selected by `#[cfg]`: only one exists in any build.
+//!
+//! Not supported: the macro reports that a chare has exactly one constructor.
 #![deny(warnings)]
 
 use charm_rt::prelude::*;

@@ -1,5 +1,6 @@
 //! Two versions of one entry method selected by `#[cfg]`: only one exists in any build, so this
 //! is valid Rust.
+
 #![deny(warnings)]
 
 use charm_rt::prelude::*;

@@ -1,4 +1,5 @@
 //! `self: &Self` and `self: &mut Self` are the long spellings of `&self` and `&mut self`.
+
 #![deny(warnings)]
 
 use charm_rt::prelude::*;

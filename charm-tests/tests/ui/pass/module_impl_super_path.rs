@@ -1,5 +1,6 @@
 //! The struct in the parent module, the impl in a child module naming it by path
 //! (`impl super::Greeter`), with no imports.
+
 #![deny(warnings)]
 
 #[charm_rt::chare]

@@ -1,0 +1,224 @@
+//! The MPI layer: one PE per MPI rank, the PE's scheduler thread owning the communicator.
+//!
+//! The PE polls MPI between messages (as Charm++'s non-SMP MPI layer does), so a message costs
+//! no hop to a communication thread. Every message is one MPI message with tag [`TAG_MSG`]:
+//! small ones go out with a blocking send, which the eager protocol completes at once from a
+//! reused scratch buffer (no allocation); larger ones with a non-blocking send from a buffer the
+//! runtime owns until MPI is done. Receives use matched probes, so message sizes need no
+//! handshake. Envelopes become bytes in `codec`, not here: this module only moves them.
+
+mod owned_send;
+
+use super::{Doorbell, Endpoint};
+use crate::codec::{decode_envelope, encode_envelope, WireBuf};
+use crate::message::Envelope;
+use mpi::environment::Universe;
+use mpi::point_to_point::MatchedReceiveVec;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::*;
+use owned_send::OwnedSends;
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Tag of runtime messages (other tags are free for programs that use MPI directly).
+pub const TAG_MSG: i32 = 0x6368; // "ch"
+
+/// Largest message sent with a blocking (eager) send.
+const EAGER_LIMIT: usize = 16 * 1024;
+
+/// True when this process was started by an MPI launcher (`mpirun`, `mpiexec`, `srun`).
+pub fn launched_by_mpirun() -> bool {
+    [
+        "OMPI_COMM_WORLD_SIZE",
+        "PMI_SIZE",
+        "PMIX_RANK",
+        "PMI_RANK",
+        "MPI_LOCALNRANKS",
+        "SLURM_STEP_NUM_TASKS",
+    ]
+    .iter()
+    .any(|v| std::env::var_os(v).is_some())
+}
+
+/// One rank's end of the MPI layer.
+pub struct MpiEndpoint {
+    world: SimpleCommunicator,
+    rank: usize,
+    size: usize,
+    doorbell: Arc<Doorbell>,
+    scratch: RefCell<WireBuf>,
+    sends: RefCell<OwnedSends>,
+    threading_warning: Option<&'static str>,
+    // Dropped last: finalizes MPI.
+    _universe: Universe,
+}
+
+impl MpiEndpoint {
+    /// Initializes MPI on the calling thread, which becomes the PE's thread.
+    pub fn init() -> Self {
+        let (universe, provided) = mpi::initialize_with_threading(mpi::Threading::Funneled)
+            .unwrap_or_else(|| {
+                crate::error::abort_job(0, "MPI was already initialized in this process")
+            });
+        let world = universe.world();
+        let rank = world.rank() as usize;
+        let size = world.size() as usize;
+        let threading_warning = (provided < mpi::Threading::Funneled)
+            .then_some("the MPI library runs in single-threaded mode; charm-rs uses MPI only from its PE thread, which is fine");
+        MpiEndpoint {
+            world,
+            rank,
+            size,
+            doorbell: Arc::new(Doorbell::default()),
+            scratch: RefCell::new(WireBuf::with_capacity(EAGER_LIMIT)),
+            sends: RefCell::new(OwnedSends::default()),
+            threading_warning,
+            _universe: universe,
+        }
+    }
+
+    /// Checks that every rank runs the same program (same chare types), so ids dispatch alike.
+    pub fn check_same_program(&self, digest: u64) {
+        let mut all = vec![0u64; self.size];
+        self.world.all_gather_into(&digest, &mut all[..]);
+        let odd: Vec<usize> = (0..self.size).filter(|&r| all[r] != all[0]).collect();
+        if !odd.is_empty() {
+            if self.rank == 0 {
+                eprintln!(
+                    "charm-rs: fatal error: ranks {odd:?} run a different program than rank 0 (their chare types differ); \
+                     start the same binary on every rank"
+                );
+            }
+            self.world.abort(1);
+        }
+    }
+
+    /// Runs `f` with the world communicator (for programs that also use MPI directly, with
+    /// tags other than [`TAG_MSG`]).
+    pub fn world(&self) -> &SimpleCommunicator {
+        &self.world
+    }
+
+    fn receive(&self) -> Option<Envelope> {
+        let (msg, status) = self
+            .world
+            .any_process()
+            .immediate_matched_probe_with_tag(TAG_MSG)?;
+        let source = status.source_rank();
+        let (words, _) = (msg, status).matched_receive_vec::<u64>();
+        let len = words.len() * 8;
+        match decode_envelope(WireBuf::from_words(words, len)) {
+            Ok(env) => Some(env),
+            Err(e) => crate::error::abort_job(
+                self.rank,
+                &format!("malformed message from rank {source}: {e}"),
+            ),
+        }
+    }
+
+    /// Completes outstanding sends and discards incoming messages until every rank got here.
+    fn drain_and_synchronize(&self) {
+        loop {
+            self.sends.borrow_mut().progress();
+            while self.receive().is_some() {}
+            if self.sends.borrow().len() == 0 {
+                break;
+            }
+            std::thread::yield_now();
+        }
+        let mut barrier = self.world.immediate_barrier();
+        loop {
+            match barrier.test() {
+                Ok(_) => break,
+                Err(b) => barrier = b,
+            }
+            while self.receive().is_some() {}
+            std::thread::yield_now();
+        }
+    }
+}
+
+impl Endpoint for MpiEndpoint {
+    fn layer_name(&self) -> &'static str {
+        "mpi"
+    }
+
+    fn slow_layer_warning(&self) -> Option<&'static str> {
+        self.threading_warning
+    }
+
+    fn my_pe(&self) -> usize {
+        self.rank
+    }
+
+    fn num_pes(&self) -> usize {
+        self.size
+    }
+
+    fn send(&self, to: usize, env: Envelope) {
+        let mut scratch = self.scratch.borrow_mut();
+        scratch.clear();
+        encode_envelope(&env, &mut scratch);
+        drop(env);
+        if scratch.len() <= EAGER_LIMIT {
+            self.world
+                .process_at_rank(to as i32)
+                .send_with_tag(scratch.words(), TAG_MSG);
+        } else {
+            let owned = std::mem::replace(&mut *scratch, WireBuf::with_capacity(EAGER_LIMIT));
+            let mut sends = self.sends.borrow_mut();
+            sends.start(&self.world, to as i32, TAG_MSG, owned.into_words());
+            sends.progress();
+        }
+    }
+
+    fn try_recv(&self) -> Option<Envelope> {
+        let mut sends = self.sends.borrow_mut();
+        if sends.len() > 0 {
+            sends.progress();
+        }
+        drop(sends);
+        self.receive()
+    }
+
+    fn has_incoming(&self) -> bool {
+        self.world
+            .any_process()
+            .immediate_probe_with_tag(TAG_MSG)
+            .is_some()
+    }
+
+    fn max_sleep(&self) -> Option<Duration> {
+        // MPI cannot ring the doorbell: an idle rank wakes up to poll.
+        Some(Duration::from_micros(100))
+    }
+
+    fn doorbell(&self) -> &Arc<Doorbell> {
+        &self.doorbell
+    }
+
+    fn shutdown(&self) {
+        self.drain_and_synchronize();
+    }
+
+    fn abort(&self, code: i32) -> ! {
+        self.world.abort(code)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+/// Runs `f` with the MPI world communicator when the job runs on the MPI layer (`None` on the
+/// multicore layer). Programs may use it directly with tags other than [`TAG_MSG`]; the
+/// runtime does not poll MPI while `f` runs.
+pub fn with_world<R>(f: impl FnOnce(&SimpleCommunicator) -> R) -> Option<R> {
+    crate::scheduler::with_pe(|pe| {
+        pe.endpoint
+            .as_any()
+            .downcast_ref::<MpiEndpoint>()
+            .map(|ep| f(ep.world()))
+    })
+}
