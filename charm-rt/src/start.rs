@@ -37,6 +37,8 @@ where
     F: FnOnce() -> Fut + 'static,
     Fut: Future<Output = ()> + 'static,
 {
+    // Build the chare registry now, so a problem with it is reported once, before any PE runs.
+    crate::collections::chare::registry();
     #[cfg(feature = "mpi")]
     if crate::machine::mpi::launched_by_mpirun() {
         return run_mpi(cfg, main);
@@ -81,9 +83,9 @@ where
         );
     }
     let main: Option<MainFn> = if ep.my_pe() == 0 {
-        Some(Box::new(move || -> std::pin::Pin<Box<dyn Future<Output = ()>>> {
-            Box::pin(main())
-        }))
+        Some(Box::new(
+            move || -> std::pin::Pin<Box<dyn Future<Output = ()>>> { Box::pin(main()) },
+        ))
     } else {
         None
     };

@@ -3,11 +3,40 @@
 //! Alignment lets a receiver view a directly copied `[f64]` (or any other plain numeric type) in
 //! place, without copying it out of the message.
 
-/// Growable byte buffer whose start is aligned to 8 bytes.
+use std::cell::RefCell;
+
+/// Growable byte buffer whose start is aligned to 8 bytes. Large buffers are recycled through a
+/// per-thread pool when dropped, so big messages do not pay for fresh pages every time.
 #[derive(Default, Clone)]
 pub struct WireBuf {
     words: Vec<u64>,
     len: usize,
+}
+
+/// Buffers at least this large are pooled.
+const POOL_MIN_BYTES: usize = 64 * 1024;
+/// Most buffers a thread keeps, and most bytes.
+const POOL_MAX_BUFFERS: usize = 8;
+const POOL_MAX_BYTES: usize = 256 << 20;
+
+thread_local! {
+    static POOL: RefCell<Vec<Vec<u64>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for WireBuf {
+    fn drop(&mut self) {
+        if self.words.len() * 8 >= POOL_MIN_BYTES {
+            let words = std::mem::take(&mut self.words);
+            let _ = POOL.try_with(|p| {
+                if let Ok(mut p) = p.try_borrow_mut() {
+                    let held: usize = p.iter().map(|w| w.len() * 8).sum();
+                    if p.len() < POOL_MAX_BUFFERS && held + words.len() * 8 <= POOL_MAX_BYTES {
+                        p.push(words);
+                    }
+                }
+            });
+        }
+    }
 }
 
 impl WireBuf {
@@ -44,11 +73,20 @@ impl WireBuf {
         &self.words[..self.len.div_ceil(8)]
     }
 
-    /// Takes the storage out, leaving an empty buffer.
-    pub fn into_words(self) -> Vec<u64> {
-        let mut w = self.words;
-        w.truncate(self.len.div_ceil(8));
-        w
+    /// The storage as whole words, mutable (to receive into a [`WireBuf::zeroed`] buffer).
+    pub fn words_mut(&mut self) -> &mut [u64] {
+        let n = self.len.div_ceil(8);
+        &mut self.words[..n]
+    }
+
+    /// Takes the storage out (all of it, beyond the written length too).
+    pub fn into_words(mut self) -> Vec<u64> {
+        std::mem::take(&mut self.words)
+    }
+
+    /// Gives storage taken with [`WireBuf::into_words`] back to this thread's pool.
+    pub fn recycle(words: Vec<u64>) {
+        drop(WireBuf { words, len: 0 });
     }
 
     /// Forgets the contents, keeping the capacity.
@@ -80,7 +118,17 @@ impl WireBuf {
     fn grow_to(&mut self, new_len: usize) {
         let words = new_len.div_ceil(8);
         if words > self.words.len() {
-            self.words.resize(words.max(self.words.len() * 2), 0);
+            let target = words.max(self.words.len() * 2);
+            if target * 8 >= POOL_MIN_BYTES {
+                if let Some(mut w) = take_pooled(target) {
+                    let n = self.len.div_ceil(8);
+                    w[..n].copy_from_slice(&self.words[..n]);
+                    let old = std::mem::replace(&mut self.words, w);
+                    WireBuf::recycle(old);
+                    return;
+                }
+            }
+            self.words.resize(target, 0);
         }
     }
 
@@ -105,6 +153,22 @@ impl WireBuf {
     pub fn patch_u32(&mut self, at: usize, v: u32) {
         self.as_bytes_mut()[at..at + 4].copy_from_slice(&v.to_le_bytes());
     }
+}
+
+/// A pooled buffer of at least `words` words (the smallest that fits).
+fn take_pooled(words: usize) -> Option<Vec<u64>> {
+    POOL.try_with(|p| {
+        let mut p = p.try_borrow_mut().ok()?;
+        let best = p
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.len() >= words)
+            .min_by_key(|(_, w)| w.len())?
+            .0;
+        Some(p.swap_remove(best))
+    })
+    .ok()
+    .flatten()
 }
 
 impl std::fmt::Debug for WireBuf {

@@ -125,7 +125,13 @@ pub fn create<C: ChareStruct, A: Message>(layout: Layout, args: A) -> Collection
     with_pe(|pe| {
         let (kind, shape) = match layout {
             Layout::Group => (Kind::Group, Index::from(pe.num_pes)),
-            Layout::Array(shape) => (Kind::Array, shape),
+            Layout::Array(shape) => {
+                assert!(
+                    shape.volume() <= u64::from(u32::MAX),
+                    "charm-rs: an array of shape {shape} has more than 2^32 - 1 elements, the most a collection can have"
+                );
+                (Kind::Array, shape)
+            }
             Layout::Single(on) => {
                 let target = match on {
                     Some(p) => {

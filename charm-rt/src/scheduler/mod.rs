@@ -274,6 +274,9 @@ impl Pe {
     fn run_once(&self) -> bool {
         let mut worked = false;
         for _ in 0..64 {
+            if self.exit_code.get().is_some() {
+                return true;
+            }
             match self.endpoint.try_recv() {
                 Some(env) => {
                     worked = true;
@@ -306,19 +309,22 @@ impl Pe {
         worked
     }
 
+    /// Polls the tasks that are ready now. A task that wakes itself while polled (`yield_now`)
+    /// runs again only after the next message, so yielding lets messages in.
     #[inline]
     fn run_ready(&self) -> bool {
-        let mut any = false;
-        loop {
+        let n = self.ready.borrow().len();
+        for _ in 0..n {
+            if self.exit_code.get().is_some() {
+                break;
+            }
             let next = self.ready.borrow_mut().pop_front();
             match next {
-                Some(key) => {
-                    any = true;
-                    self.poll_task(key);
-                }
-                None => return any,
+                Some(key) => self.poll_task(key),
+                None => break,
             }
         }
+        n > 0
     }
 
     /// The scheduler loop; returns the exit code.

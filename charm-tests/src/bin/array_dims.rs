@@ -41,7 +41,11 @@ impl Cell {
     pub fn token(&mut self, mut visited: Vec<usize>, done: Future<Vec<usize>>) {
         let me = Self::this_elem();
         let proxy = Self::this_proxy();
-        assert_eq!(visited.len(), me.position(), "token skipped or repeated an element");
+        assert_eq!(
+            visited.len(),
+            me.position(),
+            "token skipped or repeated an element"
+        );
         visited.push(me.position());
         self.seen.push(visited.len());
         let shape = proxy.shape().to_vec();
@@ -99,7 +103,10 @@ async fn check(a: CellProxy, shape: &[usize]) {
     // Element proxies: positions row-major, PEs non-decreasing, balanced within one element.
     let pes: Vec<usize> = a.elems().map(|e| e.pe()).collect();
     assert_eq!(pes.len(), total);
-    assert!(pes.windows(2).all(|w| w[0] <= w[1]), "block placement: {pes:?}");
+    assert!(
+        pes.windows(2).all(|w| w[0] <= w[1]),
+        "block placement: {pes:?}"
+    );
     assert!(pes.iter().all(|&p| p < n));
     for p in 0..n {
         let k = pes.iter().filter(|&&q| q == p).count();
@@ -151,7 +158,10 @@ async fn check(a: CellProxy, shape: &[usize]) {
     for d in 0..shape.len() {
         let mut ix = vec![0; shape.len()];
         ix[d] = shape[d];
-        assert!(a.try_elem(ix.as_slice()).is_none(), "{ix:?} is out of bounds");
+        assert!(
+            a.try_elem(ix.as_slice()).is_none(),
+            "{ix:?} is out of bounds"
+        );
     }
     let mut longer = vec![0; shape.len()];
     longer.push(0);
@@ -180,9 +190,22 @@ fn main() {
         check(a6, &[2, 1, 3, 1, 2, 2]).await;
         assert_eq!(a6.elem((1, 0, 2, 0, 1, 0)).position(), 12 + 8 + 2);
         // Fewer elements than PEs, exactly one per PE, and a single element.
-        check(CellProxy::new_array(n.saturating_sub(1).max(1), 3), &[n.saturating_sub(1).max(1)]).await;
+        check(
+            CellProxy::new_array(n.saturating_sub(1).max(1), 3),
+            &[n.saturating_sub(1).max(1)],
+        )
+        .await;
         check(CellProxy::new_array(n, 3), &[n]).await;
         check(CellProxy::new_array((1, 1), 3), &[1, 1]).await;
+        // A larger array: 5000 elements.
+        let big = CellProxy::new_array((100, 50), 1);
+        let v = big.value_ret(0).await.expect("value");
+        assert_eq!(v, (0..5000).collect::<Vec<u64>>());
+        let info = big.info_ret().await.expect("info");
+        assert!(info
+            .iter()
+            .all(|(_, ran_on, proxy_pe, _)| ran_on == proxy_pe));
+        assert_eq!(info[4999].0, vec![99, 49]);
         // An empty array: no elements, broadcasts complete at once with no values.
         let empty = CellProxy::new_array(0usize, 3);
         assert_eq!(empty.len(), 0);

@@ -110,7 +110,11 @@ fn main() {
             for (pos, (label, on, log)) in logs.into_iter().enumerate() {
                 assert_eq!(label, format!("a{creator}"));
                 assert_eq!(on, a.elems().nth(pos).expect("elem").pe());
-                let want = if pos == 2 * (n + 1) - 1 { vec![10, 11] } else { vec![10] };
+                let want = if pos == 2 * (n + 1) - 1 {
+                    vec![10, 11]
+                } else {
+                    vec![10]
+                };
                 assert_eq!(log, want, "array element {pos}");
             }
             let (label, on, log) = s.log_ret().await.expect("single log");
@@ -119,8 +123,18 @@ fn main() {
             g.push(1);
             a.push(1);
             s.push(1);
-            assert!(g.log_ret().await.expect("log").iter().all(|l| l.2.last() == Some(&1)));
-            assert!(a.log_ret().await.expect("log").iter().all(|l| l.2.last() == Some(&1)));
+            assert!(g
+                .log_ret()
+                .await
+                .expect("log")
+                .iter()
+                .all(|l| l.2.last() == Some(&1)));
+            assert!(a
+                .log_ret()
+                .await
+                .expect("log")
+                .iter()
+                .all(|l| l.2.last() == Some(&1)));
             assert_eq!(s.log_ret().await.expect("log").2, vec![10, 11, 1]);
         }
         // Creation and use from the last PE, results to main through a future, with a coroutine

@@ -89,7 +89,11 @@ fn main() {
         let units = g.bump_awaitable().await.expect("bump");
         assert_eq!(units.len(), n);
         let hits = g.hits_ret().await.expect("hits");
-        assert_eq!(hits, vec![3; n], "every element ran report, arrive_all and bump");
+        assert_eq!(
+            hits,
+            vec![3; n],
+            "every element ran report, arrive_all and bump"
+        );
 
         // Value-returning broadcast: one value per PE, sorted by element index.
         let who = g.whoami_ret().await.expect("whoami");

@@ -114,7 +114,10 @@ fn main() {
         assert_eq!(e.pe(), ws.elem(len - 1).pe());
         // The proxies returned by the relay work here.
         assert_eq!(e.id_ret().await.expect("id"), 100 + len - 1);
-        assert_eq!(all.id_ret().await.expect("ids"), (100..100 + len).collect::<Vec<_>>());
+        assert_eq!(
+            all.id_ret().await.expect("ids"),
+            (100..100 + len).collect::<Vec<_>>()
+        );
         // A struct of proxies and a future, through serde; the relay uses all of them.
         let plan_done = MultiFuture::<(usize, usize)>::new(len + 2);
         let plan = Plan {
@@ -126,10 +129,8 @@ fn main() {
         relay.follow_plan(plan);
         let mut reports = plan_done.await;
         reports.sort_unstable();
-        let mut want: Vec<(usize, usize)> = ws
-            .elems()
-            .map(|e| (100 + e.position(), e.pe()))
-            .collect();
+        let mut want: Vec<(usize, usize)> =
+            ws.elems().map(|e| (100 + e.position(), e.pe())).collect();
         want.push((100, ws.elem(0usize).pe()));
         want.push((100 + len - 1, ws.elem(len - 1).pe()));
         want.sort_unstable();
@@ -141,7 +142,11 @@ fn main() {
 
         // A vector of element proxies.
         let targets: Vec<WorkerElemProxy> = ws.elems().step_by(2).collect();
-        relays.elem(0).fan_out_awaitable(targets, 1000).await.expect("fan_out");
+        relays
+            .elem(0)
+            .fan_out_awaitable(targets, 1000)
+            .await
+            .expect("fan_out");
 
         // Everything the relays sent was fire-and-forget; the totals converge to the expected
         // values. Poll (with a bound) until they do, since we have no other completion signal.
@@ -160,7 +165,10 @@ fn main() {
                 break;
             }
             tries += 1;
-            assert!(tries < 10_000, "totals {totals:?} never reached {want_totals:?}");
+            assert!(
+                tries < 10_000,
+                "totals {totals:?} never reached {want_totals:?}"
+            );
             charm_rt::yield_now().await;
         }
         ok("proxies_in_messages");

@@ -70,7 +70,11 @@ fn main() {
             chosen.push(c);
         }
         let replies: Vec<_> = chosen.iter().map(|c| c.locate_ret()).collect();
-        for (k, (c, r)) in chosen.iter().zip(charm_rt::wait_all(replies).await).enumerate() {
+        for (k, (c, r)) in chosen
+            .iter()
+            .zip(charm_rt::wait_all(replies).await)
+            .enumerate()
+        {
             let (name, ix, ran_on, proxy_pe, _) = r.expect("where");
             assert_eq!(name, format!("auto{k}"));
             assert_eq!(ix, vec![0]);

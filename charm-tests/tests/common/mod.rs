@@ -3,7 +3,9 @@
 //! Scenario programs live in `src/bin/`; a test launches one with [`run`] (or [`launch`] for the
 //! startup tests that vary the command line) and inspects its exit code and output. Nothing here
 //! shares state with the program under test, so switching [`launch`] to `mpirun -n {pes}` is the
-//! only change needed to run the same tests on the MPI layer.
+//! only change needed to run the same tests on the MPI layer. (The startup tests that give the
+//! PE count as `+p N`, through `CHARM_PES` or not at all test the multicore launcher's options
+//! and do not carry over to `mpirun`.)
 #![allow(dead_code)]
 
 use std::io::Read;

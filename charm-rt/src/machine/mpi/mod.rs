@@ -1,19 +1,23 @@
 //! The MPI layer: one PE per MPI rank, the PE's scheduler thread owning the communicator.
 //!
 //! The PE polls MPI between messages (as Charm++'s non-SMP MPI layer does), so a message costs
-//! no hop to a communication thread. Every message is one MPI message with tag [`TAG_MSG`]:
-//! small ones go out with a blocking send, which the eager protocol completes at once from a
-//! reused scratch buffer (no allocation); larger ones with a non-blocking send from a buffer the
-//! runtime owns until MPI is done. Receives use matched probes, so message sizes need no
-//! handshake. Envelopes become bytes in `codec`, not here: this module only moves them.
+//! no hop to a communication thread. Every message is one MPI message:
+//! - small ones (up to a slot, 4 KiB) go out with a blocking send, which the eager protocol
+//!   completes at once from a reused scratch buffer, and arrive in receives posted in advance
+//!   into reused slots, polled with `MPI_Test`: no probe and no allocation in MPI's path;
+//! - larger ones go out with a non-blocking send from a buffer the runtime owns until MPI is done,
+//!   and are received after a matched probe into a buffer recycled from a pool.
+//!
+//! Envelopes become bytes in `codec`, not here: this module only moves them.
 
+mod malloc_tuning;
 mod owned_send;
+mod posted_recv;
 
 use super::{Doorbell, Endpoint};
 use crate::codec::{decode_envelope, encode_envelope, WireBuf};
 use crate::message::Envelope;
 use mpi::environment::Universe;
-use mpi::point_to_point::MatchedReceiveVec;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use owned_send::OwnedSends;
@@ -21,11 +25,12 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Tag of runtime messages (other tags are free for programs that use MPI directly).
+/// Tag of small runtime messages (other tags are free for programs that use MPI directly).
 pub const TAG_MSG: i32 = 0x6368; // "ch"
+/// Tag of large runtime messages.
+pub const TAG_LARGE: i32 = 0x6369;
 
-/// Largest message sent with a blocking (eager) send.
-const EAGER_LIMIT: usize = 16 * 1024;
+use posted_recv::{PostedRecvs, SLOT_BYTES};
 
 /// True when this process was started by an MPI launcher (`mpirun`, `mpiexec`, `srun`).
 pub fn launched_by_mpirun() -> bool {
@@ -48,6 +53,7 @@ pub struct MpiEndpoint {
     size: usize,
     doorbell: Arc<Doorbell>,
     scratch: RefCell<WireBuf>,
+    posted: RefCell<PostedRecvs>,
     sends: RefCell<OwnedSends>,
     threading_warning: Option<&'static str>,
     // Dropped last: finalizes MPI.
@@ -57,6 +63,7 @@ pub struct MpiEndpoint {
 impl MpiEndpoint {
     /// Initializes MPI on the calling thread, which becomes the PE's thread.
     pub fn init() -> Self {
+        malloc_tuning::apply();
         let (universe, provided) = mpi::initialize_with_threading(mpi::Threading::Funneled)
             .unwrap_or_else(|| {
                 crate::error::abort_job(0, "MPI was already initialized in this process")
@@ -66,12 +73,14 @@ impl MpiEndpoint {
         let size = world.size() as usize;
         let threading_warning = (provided < mpi::Threading::Funneled)
             .then_some("the MPI library runs in single-threaded mode; charm-rs uses MPI only from its PE thread, which is fine");
+        let posted = RefCell::new(PostedRecvs::new(&world, TAG_MSG));
         MpiEndpoint {
+            posted,
             world,
             rank,
             size,
             doorbell: Arc::new(Doorbell::default()),
-            scratch: RefCell::new(WireBuf::with_capacity(EAGER_LIMIT)),
+            scratch: RefCell::new(WireBuf::with_capacity(SLOT_BYTES)),
             sends: RefCell::new(OwnedSends::default()),
             threading_warning,
             _universe: universe,
@@ -101,14 +110,24 @@ impl MpiEndpoint {
     }
 
     fn receive(&self) -> Option<Envelope> {
-        let (msg, status) = self
-            .world
-            .any_process()
-            .immediate_matched_probe_with_tag(TAG_MSG)?;
-        let source = status.source_rank();
-        let (words, _) = (msg, status).matched_receive_vec::<u64>();
-        let len = words.len() * 8;
-        match decode_envelope(WireBuf::from_words(words, len)) {
+        let small = self.posted.borrow_mut().poll(&self.world, |source, words| {
+            (source, WireBuf::from_words(words.to_vec(), words.len() * 8))
+        });
+        let (source, buf) = match small {
+            Some(got) => got,
+            None => {
+                let (msg, status) = self
+                    .world
+                    .any_process()
+                    .immediate_matched_probe_with_tag(TAG_LARGE)?;
+                let source = status.source_rank();
+                let words = status.count(u64::equivalent_datatype()) as usize;
+                let mut buf = WireBuf::zeroed(words * 8);
+                msg.matched_receive_into(buf.words_mut());
+                (source, buf)
+            }
+        };
+        match decode_envelope(buf) {
             Ok(env) => Some(env),
             Err(e) => crate::error::abort_job(
                 self.rank,
@@ -161,14 +180,15 @@ impl Endpoint for MpiEndpoint {
         scratch.clear();
         encode_envelope(&env, &mut scratch);
         drop(env);
-        if scratch.len() <= EAGER_LIMIT {
+        if scratch.len() <= SLOT_BYTES {
             self.world
                 .process_at_rank(to as i32)
                 .send_with_tag(scratch.words(), TAG_MSG);
         } else {
-            let owned = std::mem::replace(&mut *scratch, WireBuf::with_capacity(EAGER_LIMIT));
+            let owned = std::mem::replace(&mut *scratch, WireBuf::with_capacity(SLOT_BYTES));
+            let n = owned.words().len();
             let mut sends = self.sends.borrow_mut();
-            sends.start(&self.world, to as i32, TAG_MSG, owned.into_words());
+            sends.start(&self.world, to as i32, TAG_LARGE, owned.into_words(), n);
             sends.progress();
         }
     }

@@ -12,7 +12,7 @@ use mpi::traits::*;
 /// A send in flight and the buffer it reads.
 struct InFlight {
     request: Option<Request<'static, [u64], StaticScope>>,
-    buf: *mut [u64],
+    owner: *mut Vec<u64>,
 }
 
 /// Sends in flight, completed by [`OwnedSends::progress`]. A pending request is never dropped.
@@ -22,19 +22,29 @@ pub(super) struct OwnedSends {
 }
 
 impl OwnedSends {
-    /// Starts sending `words` to `to` with `tag`; the buffer is freed once the send completes.
-    pub(super) fn start(&mut self, world: &SimpleCommunicator, to: i32, tag: i32, words: Vec<u64>) {
-        let buf: *mut [u64] = Box::into_raw(words.into_boxed_slice());
-        // SAFETY: `buf` comes from `Box::into_raw`, so it is valid and uniquely owned by this
-        // entry. It is freed only in `progress`, after the request that reads it has completed,
-        // and nothing writes to it meanwhile, so a shared `'static` borrow for MPI is sound.
-        let data: &'static [u64] = unsafe { &*buf };
+    /// Starts sending the first `n` words of `words` to `to` with `tag`; the buffer goes back to
+    /// the pool once the send completes.
+    pub(super) fn start(
+        &mut self,
+        world: &SimpleCommunicator,
+        to: i32,
+        tag: i32,
+        words: Vec<u64>,
+        n: usize,
+    ) {
+        assert!(n <= words.len(), "send beyond the buffer");
+        let owner: *mut Vec<u64> = Box::into_raw(Box::new(words));
+        // SAFETY: `owner` comes from `Box::into_raw`, so it is valid and uniquely owned by this
+        // entry. The vector (and so its heap buffer, which does not move while it is not
+        // resized) is released only in `progress` or `drop`, after the request reading it has
+        // completed, and nothing writes to it meanwhile, so a shared `'static` borrow is sound.
+        let data: &'static [u64] = unsafe { &(&*owner)[..n] };
         let request = world
             .process_at_rank(to)
             .immediate_send_with_tag(StaticScope, data, tag);
         self.in_flight.push(InFlight {
             request: Some(request),
-            buf,
+            owner,
         });
     }
 
@@ -50,9 +60,10 @@ impl OwnedSends {
             match req.test() {
                 Ok(_status) => {
                     // SAFETY: the request completed, so MPI no longer reads the buffer, and the
-                    // borrow handed to it ended with the request; `buf` came from
-                    // `Box::into_raw` and is freed exactly once, here.
-                    drop(unsafe { Box::from_raw(f.buf) });
+                    // borrow handed to it ended with the request; `owner` came from
+                    // `Box::into_raw` and is released exactly once, here.
+                    let words = *unsafe { Box::from_raw(f.owner) };
+                    crate::codec::WireBuf::recycle(words);
                     false
                 }
                 Err(req) => {
@@ -73,7 +84,7 @@ impl Drop for OwnedSends {
                 req.wait_without_status();
             }
             // SAFETY: the request completed just above (or never existed); see `progress`.
-            drop(unsafe { Box::from_raw(f.buf) });
+            drop(unsafe { Box::from_raw(f.owner) });
         }
     }
 }

@@ -1,0 +1,99 @@
+//! Receives posted in advance into reused slots, for small messages.
+//!
+//! Polling a posted receive with `MPI_Test` is the cheapest way to notice a small message (no
+//! probe, no allocation); the measurements put it at raw-MPI latency. All slots post the
+//! same (any source, one tag) receive, so MPI fills them strictly in posting order: only the
+//! oldest slot needs testing. Like `owned_send`, the slots outlive any borrow, which needs the
+//! one `unsafe` conversion below.
+
+use mpi::request::{Request, StaticScope};
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::*;
+use std::collections::VecDeque;
+
+/// Bytes of one slot; larger messages travel with another tag and a matched probe.
+pub(super) const SLOT_BYTES: usize = 4096;
+const SLOTS: usize = 8;
+
+struct Slot {
+    request: Option<Request<'static, [u64], StaticScope>>,
+    buf: *mut [u64],
+}
+
+/// The posted receives, oldest first.
+pub(super) struct PostedRecvs {
+    slots: VecDeque<Slot>,
+    tag: i32,
+}
+
+fn post(
+    world: &SimpleCommunicator,
+    tag: i32,
+    buf: *mut [u64],
+) -> Request<'static, [u64], StaticScope> {
+    // SAFETY: `buf` comes from `Box::into_raw` (in `new`) and is freed only in `Drop`, after its
+    // request completed or was cancelled; while a request is posted nothing else touches the
+    // buffer (we read it only after the request completed and before posting it again), so
+    // handing MPI a unique `'static` borrow is sound.
+    let data: &'static mut [u64] = unsafe { &mut *buf };
+    world
+        .any_process()
+        .immediate_receive_into_with_tag(StaticScope, data, tag)
+}
+
+impl PostedRecvs {
+    pub(super) fn new(world: &SimpleCommunicator, tag: i32) -> Self {
+        let slots = (0..SLOTS)
+            .map(|_| {
+                let buf = Box::into_raw(vec![0u64; SLOT_BYTES / 8].into_boxed_slice());
+                Slot {
+                    request: Some(post(world, tag, buf)),
+                    buf,
+                }
+            })
+            .collect();
+        PostedRecvs { slots, tag }
+    }
+
+    /// If the oldest slot received a message, hands its bytes to `take` and posts the slot again.
+    #[inline]
+    pub(super) fn poll<R>(
+        &mut self,
+        world: &SimpleCommunicator,
+        take: impl FnOnce(i32, &[u64]) -> R,
+    ) -> Option<R> {
+        let slot = self.slots.front_mut()?;
+        let req = slot.request.take().expect("slot is posted");
+        match req.test() {
+            Err(req) => {
+                slot.request = Some(req);
+                None
+            }
+            Ok(status) => {
+                let words = status.count(u64::equivalent_datatype()) as usize;
+                // SAFETY: the receive into this buffer completed, so MPI no longer writes it, and
+                // it is not posted again until `take` returned; see `post`.
+                let data: &[u64] = unsafe { &(&*slot.buf)[..words] };
+                let out = take(status.source_rank(), data);
+                let mut slot = self.slots.pop_front().expect("front exists");
+                slot.request = Some(post(world, self.tag, slot.buf));
+                self.slots.push_back(slot);
+                Some(out)
+            }
+        }
+    }
+}
+
+impl Drop for PostedRecvs {
+    fn drop(&mut self) {
+        for slot in self.slots.drain(..) {
+            if let Some(req) = slot.request {
+                req.cancel();
+                req.wait_without_status();
+            }
+            // SAFETY: the request was cancelled and completed, so MPI no longer uses the buffer,
+            // which came from `Box::into_raw` and is freed exactly once, here.
+            drop(unsafe { Box::from_raw(slot.buf) });
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! MPI benchmark harness: raw rsmpi ping-pong (the floor) against charm-rs ping-pong between two
+//! chares on ranks 0 and 1, plain and awaitable, in the same run and the same process pair.
+//!
+//! ```sh
+//! cargo build --release --features mpi --example mpi_bench
+//! mpirun -n 2 target/release/examples/mpi_bench        # add --allow-run-as-root as root
+//! ```
+//!
+//! Payloads are `Vec<u8>` on the direct-copy path. One-way latency is half the round trip;
+//! bandwidth is payload bytes per one-way time.
+
+use charm_rt::machine::mpi::with_world;
+use charm_rt::prelude::*;
+use mpi::traits::*;
+use std::time::Instant;
+
+/// Tag of the raw baseline (the runtime uses its own tag).
+const TAG_RAW: i32 = 7;
+
+/// One rank's benchmark driver.
+#[chare]
+pub struct Bench {
+    peer: Option<BenchElemProxy>,
+    left: u64,
+    started: Option<Instant>,
+    done: Option<Future<f64>>,
+    received: u64,
+}
+
+#[chare]
+impl Bench {
+    fn new() -> Self {
+        Bench {
+            peer: None,
+            left: 0,
+            started: None,
+            done: None,
+            received: 0,
+        }
+    }
+
+    /// Raw rsmpi blocking send/recv ping-pong with pre-allocated buffers; returns the
+    /// one-way time in microseconds (rank 0) or 0 (rank 1, the echo side).
+    pub fn raw_pingpong(&mut self, size: usize, iters: u64) -> f64 {
+        with_world(|world| {
+            let me = world.rank();
+            let other = world.process_at_rank(1 - me);
+            let mut buf = vec![1u8; size.max(1)];
+            let mut t = Instant::now();
+            for i in 0..iters + iters / 10 {
+                if i == iters / 10 {
+                    t = Instant::now(); // after warm-up
+                }
+                if me == 0 {
+                    other.send_with_tag(&buf[..], TAG_RAW);
+                    other.receive_into_with_tag(&mut buf[..], TAG_RAW);
+                } else {
+                    other.receive_into_with_tag(&mut buf[..], TAG_RAW);
+                    other.send_with_tag(&buf[..], TAG_RAW);
+                }
+            }
+            if me == 0 {
+                t.elapsed().as_secs_f64() * 1e6 / (2 * iters) as f64
+            } else {
+                0.0
+            }
+        })
+        .expect("run under mpirun with the mpi feature")
+    }
+
+    /// Raw rsmpi message rate: rank 0 sends `n` 8-byte messages, rank 1 receives them;
+    /// returns messages per second (on rank 1).
+    pub fn raw_rate(&mut self, n: u64) -> f64 {
+        with_world(|world| {
+            let me = world.rank();
+            let other = world.process_at_rank(1 - me);
+            let mut x = [0u64; 1];
+            let t = Instant::now();
+            for _ in 0..n {
+                if me == 0 {
+                    other.send_with_tag(&x[..], TAG_RAW);
+                } else {
+                    other.receive_into_with_tag(&mut x[..], TAG_RAW);
+                }
+            }
+            if me == 0 {
+                other.receive_into_with_tag(&mut x[..], TAG_RAW);
+                0.0
+            } else {
+                let rate = n as f64 / t.elapsed().as_secs_f64();
+                other.send_with_tag(&x[..], TAG_RAW);
+                rate
+            }
+        })
+        .expect("run under mpirun with the mpi feature")
+    }
+
+    /// Remembers the other rank's element.
+    pub fn set_peer(&mut self, peer: BenchElemProxy) {
+        self.peer = Some(peer);
+    }
+
+    /// Starts `iters` plain round trips carrying `size` bytes; `done` gets the one-way µs.
+    pub fn start(&mut self, size: usize, iters: u64, done: Future<f64>) {
+        self.left = iters;
+        self.done = Some(done);
+        self.started = Some(Instant::now());
+        self.peer.expect("peer").ping(vec![1u8; size]);
+    }
+
+    /// Sends the payload back.
+    pub fn ping(&mut self, data: Vec<u8>) {
+        self.peer.expect("peer").pong(data);
+    }
+
+    /// One round trip done.
+    pub fn pong(&mut self, data: Vec<u8>) {
+        self.left -= 1;
+        if self.left == 0 {
+            let us = self.started.expect("started").elapsed().as_secs_f64() * 1e6;
+            let iters = self.done_iters();
+            self.done
+                .take()
+                .expect("started")
+                .send(us / (2 * iters) as f64);
+        } else {
+            self.peer.expect("peer").ping(data);
+        }
+    }
+
+    /// Returns the payload (target of the awaitable round trips).
+    pub fn echo(&mut self, data: Vec<u8>) -> Vec<u8> {
+        data
+    }
+
+    /// Counts a message (target of the message-rate test).
+    pub fn sink(&mut self, _x: u64) {
+        self.received += 1;
+    }
+
+    /// Messages counted so far.
+    pub fn received(&mut self) -> u64 {
+        std::mem::take(&mut self.received)
+    }
+}
+
+impl Bench {
+    fn done_iters(&self) -> u64 {
+        ITERS.with(|i| i.get())
+    }
+}
+
+thread_local! {
+    static ITERS: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+}
+
+fn iters_for(size: usize) -> u64 {
+    match size {
+        0..=1024 => 20_000,
+        1025..=65536 => 2_000,
+        65537..=1_048_576 => 200,
+        _ => 20,
+    }
+}
+
+fn main() {
+    charm_rt::start(|_args| async move {
+        assert_eq!(num_pes(), 2, "run with mpirun -n 2");
+        let g = BenchProxy::new_group();
+        let (a, b) = (g.elem(0), g.elem(1));
+        a.set_peer_awaitable(b).await.unwrap();
+        b.set_peer_awaitable(a).await.unwrap();
+
+        println!("charm-rs vs raw rsmpi, 2 ranks, payload Vec<u8> (direct copy); one-way times");
+        println!(
+            "{:>9} | {:>9} {:>9} {:>6} | {:>9} {:>6} | {:>10} {:>10} {:>6}",
+            "size",
+            "raw us",
+            "charm us",
+            "ratio",
+            "await us",
+            "ratio",
+            "raw MB/s",
+            "charm MB/s",
+            "ratio"
+        );
+        for size in [8usize, 1024, 64 * 1024, 1 << 20, 16 << 20] {
+            let iters = iters_for(size);
+            let raw = g.raw_pingpong_ret(size, iters).await.unwrap()[0];
+
+            ITERS.with(|i| i.set(iters));
+            let warm = Future::new();
+            ITERS.with(|i| i.set(iters / 10 + 1));
+            a.start(size, iters / 10 + 1, warm);
+            warm.await;
+            ITERS.with(|i| i.set(iters));
+            let done = Future::new();
+            a.start(size, iters, done);
+            let plain = done.await;
+
+            let data = vec![1u8; size];
+            let mut payload = data.clone();
+            for _ in 0..iters / 10 + 1 {
+                payload = b.echo_ret(payload).await.unwrap();
+            }
+            let t = Instant::now();
+            for _ in 0..iters {
+                payload = b.echo_ret(payload).await.unwrap();
+            }
+            let awaited = t.elapsed().as_secs_f64() * 1e6 / (2 * iters) as f64;
+            assert_eq!(payload, data);
+
+            let mbs = |us: f64| size as f64 / us;
+            println!(
+                "{:>9} | {:>9.3} {:>9.3} {:>6.2} | {:>9.3} {:>6.2} | {:>10.1} {:>10.1} {:>6.2}",
+                size,
+                raw,
+                plain,
+                plain / raw,
+                awaited,
+                awaited / raw,
+                mbs(raw),
+                mbs(plain),
+                mbs(plain) / mbs(raw)
+            );
+        }
+
+        let n = 2_000_000u64;
+        let raw_rate = g.raw_rate_ret(n).await.unwrap()[1];
+        let t = Instant::now();
+        for i in 0..n {
+            b.sink(i);
+        }
+        let got = b.received_ret().await.unwrap();
+        let rate = got as f64 / t.elapsed().as_secs_f64();
+        assert_eq!(got, n);
+        println!(
+            "message rate, one sender, 8-byte payload: raw {:.2} M/s, charm-rs {:.2} M/s (ratio {:.2})",
+            raw_rate / 1e6,
+            rate / 1e6,
+            rate / raw_rate
+        );
+        println!("allreduce (one double): column reserved until reductions exist");
+    })
+}
