@@ -184,7 +184,15 @@ fn main() {
             "charm MB/s",
             "ratio"
         );
-        for size in [8usize, 1024, 64 * 1024, 1 << 20, 16 << 20] {
+        // `BENCH_SIZES=8,1048576` runs only those sizes.
+        let sizes: Vec<usize> = match std::env::var("BENCH_SIZES") {
+            Ok(s) => s
+                .split(',')
+                .map(|x| x.trim().parse().expect("BENCH_SIZES is a list of sizes"))
+                .collect(),
+            Err(_) => vec![8, 1024, 64 * 1024, 1 << 20, 16 << 20],
+        };
+        for size in sizes {
             let iters = iters_for(size);
             let raw = g.raw_pingpong_ret(size, iters).await.unwrap()[0];
 
@@ -225,6 +233,9 @@ fn main() {
             );
         }
 
+        if std::env::var("BENCH_SKIP_RATE").is_ok() {
+            return;
+        }
         let n = 2_000_000u64;
         let raw_rate = g.raw_rate_ret(n).await.unwrap()[1];
         let t = Instant::now();

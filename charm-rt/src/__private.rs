@@ -41,12 +41,12 @@ pub fn spawn_entry(cx: &CallCx, method: &'static str, fut: impl Future<Output = 
     with_pe(|pe| pe.spawn(fut, Some(cx.elem), origin))
 }
 
-/// Body of a wire message, for decoding.
+/// A decoder over an encoded body (external direct-copy arguments are taken without a copy).
 #[inline]
-pub fn wire_bytes(body: &Body) -> Option<&[u8]> {
+pub fn decoder(body: &mut Body) -> Result<Decoder<'_>, DispatchError> {
     match body {
-        Body::Wire(w) => Some(w.bytes()),
-        _ => None,
+        Body::Wire(w) => Ok(w.decoder()?),
+        _ => Err(bad_body()),
     }
 }
 

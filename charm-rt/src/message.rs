@@ -1,6 +1,6 @@
 //! What travels between PEs: an envelope (destination, entry method, reply address) and a body.
 
-use crate::codec::{self, Encoder, WireBuf};
+use crate::codec::{self, CodecError, Decoder, Encoder, Segment, WireBuf};
 use crate::ids::{CollectionId, EntryId, TypeId};
 use crate::index::Index;
 use std::any::Any;
@@ -38,6 +38,8 @@ pub struct WireBody {
     pub buf: Arc<WireBuf>,
     /// Where the body starts in it (8-aligned).
     pub start: usize,
+    /// Direct-copy arguments that arrived outside the buffer (see `codec`).
+    pub external: Vec<Segment>,
 }
 
 impl WireBody {
@@ -46,7 +48,14 @@ impl WireBody {
         WireBody {
             buf: Arc::new(buf),
             start: 0,
+            external: Vec::new(),
         }
+    }
+
+    /// A decoder over the body; external arguments are handed over without a copy.
+    pub fn decoder(&mut self) -> Result<Decoder<'_>, CodecError> {
+        let bytes = &self.buf.as_bytes()[self.start..];
+        Decoder::with_externals(bytes, &mut self.external)
     }
 
     /// The body's bytes.

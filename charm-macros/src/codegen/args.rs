@@ -66,7 +66,7 @@ pub(crate) fn decode_owned(name: &syn::Ident, args: &[Arg]) -> TokenStream {
         }
     });
     quote! {
-        let mut __d = #rt::Decoder::new(__w)?;
+        let mut __d = #rt::decoder(&mut __b)?;
         let __args = #ident(#(#fields,)*);
         __d.finish()?;
     }
@@ -84,7 +84,7 @@ pub(crate) fn decode_borrowed(args: &[Arg]) -> TokenStream {
         }
     });
     quote! {
-        let mut __d = #rt::Decoder::new(__w)?;
+        let mut __d = #rt::decoder(&mut __b)?;
         #(#lets)*
         __d.finish()?;
     }

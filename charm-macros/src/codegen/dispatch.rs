@@ -35,8 +35,7 @@ fn arm(m: &ImplModel, e: &Entry) -> TokenStream {
             #id => {
                 let __args = match body {
                     #rt::Body::Typed(__m) => #rt::take_typed::<#ident>(__m)?,
-                    __b => {
-                        let __w = #rt::wire_bytes(&__b).ok_or_else(#rt::bad_body)?;
+                    mut __b => {
                         #decode_owned
                         __args
                     }
@@ -63,8 +62,7 @@ fn arm(m: &ImplModel, e: &Entry) -> TokenStream {
                     let __args = #rt::take_typed::<#ident>(__m)?;
                     #recv.#name(#(#owned_args),*)
                 }
-                __b => {
-                    let __w = #rt::wire_bytes(&__b).ok_or_else(#rt::bad_body)?;
+                mut __b => {
                     #decode_borrowed
                     #recv.#name(#(#borrowed_args),*)
                 }
@@ -132,8 +130,7 @@ pub(crate) fn construct(m: &ImplModel) -> TokenStream {
         fn __charm_construct(body: #rt::Body) -> ::core::result::Result<::std::boxed::Box<dyn #rt::ChareObject>, #rt::DispatchError> {
             let __args = match body {
                 #rt::Body::Typed(__m) => #rt::take_typed::<#ident>(__m)?,
-                __b => {
-                    let __w = #rt::wire_bytes(&__b).ok_or_else(#rt::bad_body)?;
+                mut __b => {
                     #decode
                     __args
                 }

@@ -4,7 +4,7 @@
 //! next 8-byte boundary, by the body in the usual codec layout. Typed bodies are encoded here;
 //! already encoded bodies (broadcasts) are appended as they are.
 
-use super::{encode_into, CodecError, Decoder, WireBuf};
+use super::{encode_into, encode_with_externals, CodecError, Decoder, Externals, WireBuf};
 use crate::ids::{CollectionId, EntryId};
 use crate::message::{Body, CollectionMeta, Control, Dest, Envelope, FutureId, ReplyTo, WireBody};
 use serde::{Deserialize, Serialize};
@@ -34,8 +34,13 @@ struct Header {
 }
 
 /// Appends `env` to `buf` as a wire message (header, then body at an 8-byte boundary), padded to
-/// a multiple of 8 bytes so it can be received into `u64` words.
-pub fn encode_envelope(env: &Envelope, buf: &mut WireBuf) {
+/// a multiple of 8 bytes so it can be received into `u64` words. Direct-copy arguments of
+/// `external_min` bytes or more stay out of the buffer and are returned, to be sent separately.
+pub fn encode_envelope<'a>(
+    env: &'a Envelope,
+    buf: &mut WireBuf,
+    external_min: usize,
+) -> Externals<'a> {
     let dest = match &env.dest {
         Dest::Element { coll, elem } => WireDest::Element(*coll, *elem),
         Dest::Broadcast { coll } => WireDest::Broadcast(*coll),
@@ -55,12 +60,23 @@ pub fn encode_envelope(env: &Envelope, buf: &mut WireBuf) {
     };
     encode_into(buf, |e| e.serde(&header));
     buf.align8();
-    match &env.body {
-        Body::Empty => encode_into(buf, |_| {}),
-        Body::Typed(m) => encode_into(buf, |e| m.encode_erased(e)),
-        Body::Wire(w) => buf.extend_from_slice(w.bytes()),
-    }
+    let externals = match &env.body {
+        Body::Empty => {
+            encode_into(buf, |_| {});
+            Externals::new()
+        }
+        Body::Typed(m) => encode_with_externals(buf, external_min, |e| m.encode_erased(e)),
+        Body::Wire(w) => {
+            assert!(
+                w.external.is_empty(),
+                "a received body with external arguments is not forwarded"
+            );
+            buf.extend_from_slice(w.bytes());
+            Externals::new()
+        }
+    };
     buf.align8();
+    externals
 }
 
 /// Reads a wire message back into an envelope whose body refers to the same buffer.
@@ -91,6 +107,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
     let body = Body::Wire(WireBody {
         buf: Arc::new(buf),
         start: body_start,
+        external: Vec::new(),
     });
     Ok(Envelope {
         dest,
@@ -108,7 +125,7 @@ mod tests {
 
     fn round_trip(env: &Envelope) -> Envelope {
         let mut buf = WireBuf::new();
-        encode_envelope(env, &mut buf);
+        encode_envelope(env, &mut buf, usize::MAX);
         assert_eq!(buf.len() % 8, 0);
         decode_envelope(buf).unwrap()
     }

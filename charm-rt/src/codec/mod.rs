@@ -10,12 +10,22 @@
 //! Arguments of plain numeric slice or `Vec` types ("bulk" arguments) skip serde: their bytes are
 //! copied once into the buffer and handed to the receiver as an aligned slice, with no per-element
 //! decoding (the "direct copy" of Charm4py, made automatic). Everything else is bincode.
+//!
+//! A layer that crosses processes may ask for large bulk arguments to stay *external*: the body
+//! then records only their length and element size (`byte_len | elem_size << 56 | 1 << 63`), and
+//! the layer moves the bytes separately, straight from the sender's memory into a [`Segment`]
+//! that the decoder hands to the receiver as its `Vec` without a copy.
 
 mod envelope;
+mod segment;
 mod wire;
 
 pub use envelope::{decode_envelope, encode_envelope};
+pub use segment::Segment;
 pub use wire::WireBuf;
+
+const EXTERNAL_BIT: u64 = 1 << 63;
+const LEN_MASK: u64 = (1 << 56) - 1;
 
 use serde::{de::DeserializeOwned, Serialize};
 use smallvec::SmallVec;
@@ -59,8 +69,12 @@ impl bincode::enc::write::Writer for BufWriter<'_> {
 pub struct Encoder<'b, 'a> {
     buf: &'b mut WireBuf,
     start: usize,
-    bulk: SmallVec<[&'a [u8]; 4]>,
+    bulk: SmallVec<[(&'a [u8], u8); 4]>,
+    external_min: usize,
 }
+
+/// Bulk arguments left out of a body, to be moved by the layer: bytes and element size.
+pub type Externals<'a> = SmallVec<[(&'a [u8], usize); 2]>;
 
 impl<'b, 'a> Encoder<'b, 'a> {
     /// Starts a body at the end of `buf` (which must be 8-aligned there).
@@ -72,6 +86,16 @@ impl<'b, 'a> Encoder<'b, 'a> {
             buf,
             start,
             bulk: SmallVec::new(),
+            external_min: usize::MAX,
+        }
+    }
+
+    /// Like [`Encoder::new`], but bulk arguments of at least `external_min` bytes are left out of
+    /// the buffer and returned by [`Encoder::finish`] for the layer to move separately.
+    pub fn with_externals(buf: &'b mut WireBuf, external_min: usize) -> Self {
+        Encoder {
+            external_min,
+            ..Encoder::new(buf)
         }
     }
 
@@ -83,23 +107,37 @@ impl<'b, 'a> Encoder<'b, 'a> {
 
     /// Appends a slice of plain numbers on the direct-copy path.
     pub fn bulk<P: Pod>(&mut self, v: &'a [P]) {
-        self.bulk.push(bytemuck::cast_slice(v));
+        self.bulk
+            .push((bytemuck::cast_slice(v), std::mem::size_of::<P>() as u8));
     }
 
-    /// Writes the direct-copy section and the lengths; returns the buffer.
-    pub fn finish(self) {
-        let Encoder { buf, start, bulk } = self;
+    /// Writes the direct-copy section and the lengths; returns the external arguments.
+    pub fn finish(self) -> Externals<'a> {
+        let Encoder {
+            buf,
+            start,
+            bulk,
+            external_min,
+        } = self;
         let serde_len = buf.len() - start - 8;
         buf.patch_u32(
             start,
             u32::try_from(serde_len).expect("serde section over 4 GiB"),
         );
         buf.patch_u32(start + 4, bulk.len() as u32);
-        for seg in bulk {
+        let mut externals = Externals::new();
+        for (seg, elem_size) in bulk {
             buf.align8();
-            buf.extend_from_slice(&(seg.len() as u64).to_le_bytes());
-            buf.extend_from_slice(seg);
+            if seg.len() >= external_min {
+                let word = seg.len() as u64 | (u64::from(elem_size) << 56) | EXTERNAL_BIT;
+                buf.extend_from_slice(&word.to_le_bytes());
+                externals.push((seg, elem_size as usize));
+            } else {
+                buf.extend_from_slice(&(seg.len() as u64).to_le_bytes());
+                buf.extend_from_slice(seg);
+            }
         }
+        externals
     }
 }
 
@@ -114,7 +152,50 @@ pub fn encode_to_buf<'a>(write: impl for<'b> FnOnce(&mut Encoder<'b, 'a>)) -> Wi
 pub fn encode_into<'a>(buf: &mut WireBuf, write: impl for<'b> FnOnce(&mut Encoder<'b, 'a>)) {
     let mut enc = Encoder::new(buf);
     write(&mut enc);
-    enc.finish();
+    let externals = enc.finish();
+    debug_assert!(externals.is_empty());
+}
+
+/// Encodes a message at the end of `buf`, leaving bulk arguments of `external_min` bytes or more
+/// out of it; returns them.
+pub fn encode_with_externals<'a>(
+    buf: &mut WireBuf,
+    external_min: usize,
+    write: impl for<'b> FnOnce(&mut Encoder<'b, 'a>),
+) -> Externals<'a> {
+    let mut enc = Encoder::with_externals(buf, external_min);
+    write(&mut enc);
+    enc.finish()
+}
+
+/// The external arguments a body refers to, in order: byte length and element size.
+pub fn external_layout(bytes: &[u8]) -> Result<SmallVec<[(usize, usize); 2]>, CodecError> {
+    let serde_len = read_u32(bytes, 0)? as usize;
+    let count = read_u32(bytes, 4)?;
+    let mut at = (8 + serde_len).next_multiple_of(8);
+    let mut out = SmallVec::new();
+    for _ in 0..count {
+        let word = bytes
+            .get(at..at + 8)
+            .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
+            .ok_or_else(|| CodecError("truncated direct-copy length".into()))?;
+        let len = (word & LEN_MASK) as usize;
+        if word & EXTERNAL_BIT != 0 {
+            out.push((len, ((word >> 56) & 0x7f) as usize));
+            at += 8;
+        } else {
+            at = (at + 8 + len).next_multiple_of(8);
+        }
+    }
+    Ok(out)
+}
+
+/// The external segments a decoder reads from.
+enum Ext<'a> {
+    /// The decoder owns them: `Vec`s are taken without a copy.
+    Unique(&'a mut [Segment]),
+    /// Shared with other receivers: read only.
+    Shared(&'a [Segment]),
 }
 
 /// Reads the arguments of one message, in the order they were written.
@@ -122,6 +203,14 @@ pub struct Decoder<'a> {
     serde: &'a [u8],
     bulk: &'a [u8],
     bulk_left: u32,
+    external: Ext<'a>,
+}
+
+/// One direct-copy argument as stored.
+enum BulkRef<'a> {
+    Inline(&'a [u8]),
+    External(&'a mut Segment),
+    SharedExternal(&'a Segment),
 }
 
 fn read_u32(b: &[u8], at: usize) -> Result<u32, CodecError> {
@@ -144,6 +233,29 @@ impl<'a> Decoder<'a> {
             serde,
             bulk,
             bulk_left,
+            external: Ext::Shared(&[]),
+        })
+    }
+
+    /// Opens a body whose external arguments were received into `external` (taken on decode).
+    pub fn with_externals(
+        bytes: &'a [u8],
+        external: &'a mut [Segment],
+    ) -> Result<Self, CodecError> {
+        Ok(Decoder {
+            external: Ext::Unique(external),
+            ..Decoder::new(bytes)?
+        })
+    }
+
+    /// Opens a body whose external arguments are shared with other receivers (copied on decode).
+    pub fn with_shared_externals(
+        bytes: &'a [u8],
+        external: &'a [Segment],
+    ) -> Result<Self, CodecError> {
+        Ok(Decoder {
+            external: Ext::Shared(external),
+            ..Decoder::new(bytes)?
         })
     }
 
@@ -157,7 +269,7 @@ impl<'a> Decoder<'a> {
         Ok(v)
     }
 
-    fn next_bulk_bytes(&mut self) -> Result<&'a [u8], CodecError> {
+    fn next_bulk(&mut self) -> Result<BulkRef<'a>, CodecError> {
         if self.bulk_left == 0 {
             return Err(CodecError("missing direct-copy argument".into()));
         }
@@ -166,19 +278,41 @@ impl<'a> Decoder<'a> {
             .bulk
             .get(..8)
             .ok_or_else(|| CodecError("truncated direct-copy length".into()))?;
-        let len = u64::from_le_bytes(len_bytes.try_into().unwrap()) as usize;
+        let word = u64::from_le_bytes(len_bytes.try_into().unwrap());
+        let len = (word & LEN_MASK) as usize;
+        if word & EXTERNAL_BIT != 0 {
+            self.bulk = &self.bulk[8..];
+            let missing = || CodecError("external direct-copy argument was not received".into());
+            let seg = match std::mem::replace(&mut self.external, Ext::Shared(&[])) {
+                Ext::Unique(segs) => {
+                    let (first, rest) = segs.split_first_mut().ok_or_else(missing)?;
+                    self.external = Ext::Unique(rest);
+                    if first.as_bytes().len() != len {
+                        return Err(CodecError("external argument has the wrong length".into()));
+                    }
+                    BulkRef::External(first)
+                }
+                Ext::Shared(segs) => {
+                    let (first, rest) = segs.split_first().ok_or_else(missing)?;
+                    self.external = Ext::Shared(rest);
+                    if first.as_bytes().len() != len {
+                        return Err(CodecError("external argument has the wrong length".into()));
+                    }
+                    BulkRef::SharedExternal(first)
+                }
+            };
+            return Ok(seg);
+        }
         let data = self.bulk.get(8..8 + len).ok_or_else(|| {
             CodecError(format!("direct-copy argument of {len} bytes is truncated"))
         })?;
         let next = (8 + len).next_multiple_of(8).min(self.bulk.len());
         self.bulk = &self.bulk[next..];
-        Ok(data)
+        Ok(BulkRef::Inline(data))
     }
 
-    /// Reads the next direct-copy argument as a slice: borrowed from the message when aligned.
-    pub fn bulk_slice<P: Pod>(&mut self) -> Result<Cow<'a, [P]>, CodecError> {
-        let bytes = self.next_bulk_bytes()?;
-        if bytes.len() % std::mem::size_of::<P>() != 0 {
+    fn view<P: Pod>(bytes: &'a [u8]) -> Result<Cow<'a, [P]>, CodecError> {
+        if !bytes.len().is_multiple_of(std::mem::size_of::<P>()) {
             return Err(CodecError(format!(
                 "direct-copy argument of {} bytes is not a whole number of {}",
                 bytes.len(),
@@ -191,9 +325,31 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// Reads the next direct-copy argument into an owned `Vec` (one memcpy).
+    /// Reads the next direct-copy argument as a slice: borrowed from the message when aligned.
+    pub fn bulk_slice<P: Pod>(&mut self) -> Result<Cow<'a, [P]>, CodecError> {
+        match self.next_bulk()? {
+            BulkRef::Inline(b) => Self::view(b),
+            BulkRef::External(s) => Self::view(&*s.as_bytes_mut()),
+            BulkRef::SharedExternal(s) => Self::view(s.as_bytes()),
+        }
+    }
+
+    /// Reads the next direct-copy argument into an owned `Vec`: taken without a copy when it
+    /// arrived as an external segment of the same element layout, else one memcpy.
     pub fn bulk_vec<P: Pod>(&mut self) -> Result<Vec<P>, CodecError> {
-        Ok(self.bulk_slice::<P>()?.into_owned())
+        match self.next_bulk()? {
+            BulkRef::External(s) => {
+                if !s.as_bytes().len().is_multiple_of(std::mem::size_of::<P>()) {
+                    return Err(CodecError(format!(
+                        "external argument is not a whole number of {}",
+                        std::any::type_name::<P>()
+                    )));
+                }
+                Ok(s.take_vec::<P>())
+            }
+            BulkRef::Inline(b) => Ok(Self::view::<P>(b)?.into_owned()),
+            BulkRef::SharedExternal(s) => Ok(Self::view::<P>(s.as_bytes())?.into_owned()),
+        }
     }
 
     /// Checks that every argument was consumed.

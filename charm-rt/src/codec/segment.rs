@@ -50,7 +50,7 @@ impl Segment {
 
     /// A zeroed segment of `bytes` bytes for elements of `elem_size` bytes.
     pub fn zeroed(bytes: usize, elem_size: usize) -> Option<Segment> {
-        if elem_size == 0 || bytes % elem_size != 0 {
+        if elem_size == 0 || !bytes.is_multiple_of(elem_size) {
             return None;
         }
         let n = bytes / elem_size;
@@ -68,7 +68,8 @@ impl Segment {
     /// alignment, otherwise by copying.
     pub fn take_vec<P: Pod>(&mut self) -> Vec<P> {
         fn cast<A: bytemuck::Pod, P: Pod>(v: Vec<A>) -> Vec<P> {
-            bytemuck::allocation::try_cast_vec(v).unwrap_or_else(|(_, v)| bytemuck::allocation::pod_collect_to_vec(&v))
+            bytemuck::allocation::try_cast_vec(v)
+                .unwrap_or_else(|(_, v)| bytemuck::allocation::pod_collect_to_vec(&v))
         }
         match std::mem::replace(self, Segment::Taken) {
             Segment::U8(v) => cast(v),
@@ -99,7 +100,13 @@ mod tests {
     fn other_layout_copies() {
         let mut s = Segment::U8(vec![1, 0, 0, 0, 2, 0, 0, 0]);
         let v: Vec<u32> = s.take_vec();
-        assert_eq!(v, [u32::from_le_bytes([1, 0, 0, 0]), u32::from_le_bytes([2, 0, 0, 0])]);
+        assert_eq!(
+            v,
+            [
+                u32::from_le_bytes([1, 0, 0, 0]),
+                u32::from_le_bytes([2, 0, 0, 0])
+            ]
+        );
         assert!(Segment::zeroed(7, 2).is_none());
         assert_eq!(Segment::zeroed(8, 4).unwrap().as_bytes().len(), 8);
     }

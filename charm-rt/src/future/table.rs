@@ -12,7 +12,7 @@ use std::task::Waker;
 pub(crate) type Values = SmallVec<[Box<dyn Any + Send>; 1]>;
 
 /// Turns an encoded value into the boxed type the awaiting side downcasts to.
-pub(crate) type DecodeFn = fn(&WireBody) -> Result<Box<dyn Any + Send>, CodecError>;
+pub(crate) type DecodeFn = fn(&mut WireBody) -> Result<Box<dyn Any + Send>, CodecError>;
 
 struct Pending {
     expected: u32,
@@ -144,7 +144,7 @@ impl FutureTable {
         }
         let v = match body {
             Body::Typed(m) => m.into_any(),
-            Body::Wire(w) => match (p.decode)(&w) {
+            Body::Wire(mut w) => match (p.decode)(&mut w) {
                 Ok(v) => v,
                 Err(e) => return Err(format!("value for {}: {e}", self.describe(id))),
             },

@@ -142,10 +142,10 @@ impl<W: Value> Message for GatherPart<W> {
 }
 
 fn decode_tagged<T>(
-    w: &WireBody,
+    w: &mut WireBody,
     ok: impl FnOnce(&mut Decoder<'_>) -> Result<T, CodecError>,
 ) -> Result<Result<T, CallError>, CodecError> {
-    let mut d = Decoder::new(w.bytes())?;
+    let mut d = w.decoder()?;
     let r = match d.serde::<u8>()? {
         OK => Ok(ok(&mut d)?),
         ERR => Err(d.serde::<CallError>()?),
@@ -155,11 +155,11 @@ fn decode_tagged<T>(
     Ok(r)
 }
 
-pub(crate) fn decode_reply<W: Value>(w: &WireBody) -> Result<Box<dyn Any + Send>, CodecError> {
+pub(crate) fn decode_reply<W: Value>(w: &mut WireBody) -> Result<Box<dyn Any + Send>, CodecError> {
     decode_tagged(w, W::decode).map(|r| Box::new(ReplyMsg(r)) as Box<dyn Any + Send>)
 }
 
-pub(crate) fn decode_gather<W: Value>(w: &WireBody) -> Result<Box<dyn Any + Send>, CodecError> {
+pub(crate) fn decode_gather<W: Value>(w: &mut WireBody) -> Result<Box<dyn Any + Send>, CodecError> {
     decode_tagged(w, |d| {
         let n: u32 = d.serde()?;
         (0..n)
@@ -169,8 +169,8 @@ pub(crate) fn decode_gather<W: Value>(w: &WireBody) -> Result<Box<dyn Any + Send
     .map(|r| Box::new(GatherPart(r)) as Box<dyn Any + Send>)
 }
 
-pub(crate) fn decode_plain<W: Value>(w: &WireBody) -> Result<Box<dyn Any + Send>, CodecError> {
-    let mut d = Decoder::new(w.bytes())?;
+pub(crate) fn decode_plain<W: Value>(w: &mut WireBody) -> Result<Box<dyn Any + Send>, CodecError> {
+    let mut d = w.decoder()?;
     let v = W::decode(&mut d)?;
     d.finish()?;
     Ok(Box::new(v))

@@ -57,6 +57,7 @@ impl Doorbell {
 pub struct IdleState {
     since: Option<Instant>,
     spins: u32,
+    spin: Duration,
 }
 
 impl Default for IdleState {
@@ -66,11 +67,17 @@ impl Default for IdleState {
 }
 
 impl IdleState {
-    /// A PE that is busy.
+    /// A PE that is busy, spinning [`SPIN`] when idle.
     pub fn new() -> Self {
+        Self::with_spin(SPIN)
+    }
+
+    /// A PE that is busy, spinning `spin` when idle.
+    pub fn with_spin(spin: Duration) -> Self {
         IdleState {
             since: None,
             spins: 0,
+            spin,
         }
     }
 
@@ -91,7 +98,7 @@ impl IdleState {
         }
         let now = Instant::now();
         let since = *self.since.get_or_insert(now);
-        if now - since < SPIN {
+        if now - since < self.spin {
             std::hint::spin_loop();
             false
         } else {

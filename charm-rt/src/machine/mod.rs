@@ -32,6 +32,10 @@ pub trait Endpoint {
     fn try_recv(&self) -> Option<Envelope>;
     /// True when an envelope is waiting (used just before sleeping).
     fn has_incoming(&self) -> bool;
+    /// How long an idle PE keeps polling before it sleeps.
+    fn spin_time(&self) -> Duration {
+        doorbell::SPIN
+    }
     /// How long the PE may sleep before it must poll again (`None`: until its doorbell rings).
     fn max_sleep(&self) -> Option<Duration> {
         None

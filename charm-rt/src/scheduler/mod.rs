@@ -329,7 +329,7 @@ impl Pe {
 
     /// The scheduler loop; returns the exit code.
     fn run_loop(&self) -> i32 {
-        let mut idle = IdleState::new();
+        let mut idle = IdleState::with_spin(self.endpoint.spin_time());
         loop {
             if let Some(code) = self.exit_code.get() {
                 return code;

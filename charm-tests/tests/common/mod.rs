@@ -2,10 +2,11 @@
 //!
 //! Scenario programs live in `src/bin/`; a test launches one with [`run`] (or [`launch`] for the
 //! startup tests that vary the command line) and inspects its exit code and output. Nothing here
-//! shares state with the program under test, so switching [`launch`] to `mpirun -n {pes}` is the
-//! only change needed to run the same tests on the MPI layer. (The startup tests that give the
-//! PE count as `+p N`, through `CHARM_PES` or not at all test the multicore launcher's options
-//! and do not carry over to `mpirun`.)
+//! shares state with the program under test.
+//!
+//! Built with the `mpi` feature (`cargo test -p charm-tests --features mpi`), every job runs
+//! under a real `mpirun -n {pes}` on the MPI layer, one PE per rank, with the same arguments;
+//! without it, the program runs directly on the multicore layer.
 #![allow(dead_code)]
 
 use std::io::Read;
@@ -91,7 +92,7 @@ pub fn run(bin: &str, pes: usize, args: &[&str]) -> Output {
 /// The one place that starts a job. Panics with "hung" when the job outlives the timeout (after
 /// killing it), so a hang fails the test instead of blocking the suite.
 pub fn launch(bin: &str, l: &Launch<'_>) -> Output {
-    let mut cmd = Command::new(bin);
+    let mut cmd = command(bin, l);
     // The test runner's environment must not change what the job does.
     cmd.env_remove("CHARM_PES").env_remove("CHARM_QUIET");
     match l.pes {
@@ -147,6 +148,62 @@ pub fn launch(bin: &str, l: &Launch<'_>) -> Output {
         stdout: out.join().unwrap_or_default(),
         stderr: err.join().unwrap_or_default(),
     }
+}
+
+/// The PE count a launch asks for (for `mpirun -n`): as given, or read from the program's
+/// arguments, or the number of cores.
+fn requested_pes(l: &Launch<'_>) -> usize {
+    match l.pes {
+        Pes::Joined(n) | Pes::Spaced(n) | Pes::Env(n) => n,
+        Pes::Default => {
+            let mut it = l.args.iter();
+            while let Some(a) = it.next() {
+                if *a == "+p" {
+                    if let Some(n) = it.next().and_then(|n| n.parse().ok()) {
+                        return n;
+                    }
+                } else if let Some(n) = a.strip_prefix("+p").and_then(|n| n.parse().ok()) {
+                    return n;
+                }
+            }
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        }
+    }
+}
+
+/// The program itself (multicore layer).
+#[cfg(not(feature = "mpi"))]
+fn command(bin: &str, _l: &Launch<'_>) -> Command {
+    Command::new(bin)
+}
+
+/// `mpirun -n {pes}` around the program (MPI layer). A missing MPI fails the test with what to
+/// install, never a silent skip.
+#[cfg(feature = "mpi")]
+fn command(bin: &str, l: &Launch<'_>) -> Command {
+    let mpirun = std::env::var("MPIRUN").unwrap_or_else(|_| "mpirun".to_string());
+    if Command::new(&mpirun).arg("--version").output().is_err() {
+        panic!(
+            "`{mpirun}` not found: the MPI tests need an MPI launcher; on Debian install \
+             `openmpi-bin libopenmpi-dev libclang-dev` (or set MPIRUN)"
+        );
+    }
+    let ranks = requested_pes(l).max(1);
+    let mut cmd = Command::new(mpirun);
+    cmd.args([
+        "-n",
+        &ranks.to_string(),
+        "--oversubscribe",
+        "--bind-to",
+        "none",
+    ])
+    // Root is allowed here (CI runs as root); the flags are harmless otherwise.
+    .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+    .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    .arg(bin);
+    cmd
 }
 
 fn drain(mut r: impl Read + Send + 'static) -> thread::JoinHandle<String> {

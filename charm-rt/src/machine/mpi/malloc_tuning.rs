@@ -20,7 +20,8 @@ pub(super) fn apply() -> bool {
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn apply_glibc() -> bool {
-    const MMAP_THRESHOLD: i32 = 256 << 20;
+    // glibc accepts at most 32 MiB (HEAP_MAX_SIZE / 2 on 64-bit) here.
+    const MMAP_THRESHOLD: i32 = 32 << 20;
     const TRIM_THRESHOLD: i32 = 1 << 30;
     // SAFETY: `mallopt` only sets allocator parameters; it is called before the runtime starts
     // its PE thread's work, with valid parameter names and values.

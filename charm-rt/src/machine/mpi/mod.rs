@@ -15,12 +15,15 @@ mod owned_send;
 mod posted_recv;
 
 use super::{Doorbell, Endpoint};
-use crate::codec::{decode_envelope, encode_envelope, WireBuf};
+use crate::codec::{decode_envelope, encode_envelope, external_layout, Segment, WireBuf};
+use crate::message::Body;
 use crate::message::Envelope;
 use mpi::environment::Universe;
+use mpi::point_to_point::MatchedReceiveVec;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use owned_send::OwnedSends;
+use smallvec::SmallVec;
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +32,10 @@ use std::time::Duration;
 pub const TAG_MSG: i32 = 0x6368; // "ch"
 /// Tag of large runtime messages.
 pub const TAG_LARGE: i32 = 0x6369;
+/// Tag of direct-copy arguments sent on their own after their message.
+pub const TAG_SEG: i32 = 0x636a;
+/// Direct-copy arguments this large go straight from the sender's vector, uncopied.
+const EXTERNAL_MIN: usize = 64 * 1024;
 
 use posted_recv::{PostedRecvs, SLOT_BYTES};
 
@@ -46,6 +53,21 @@ pub fn launched_by_mpirun() -> bool {
     .any(|v| std::env::var_os(v).is_some())
 }
 
+/// Whether more ranks run on this host than it has cores (then idle ranks must not spin long).
+fn oversubscribed() -> bool {
+    let local = [
+        "OMPI_COMM_WORLD_LOCAL_SIZE",
+        "MPI_LOCALNRANKS",
+        "SLURM_NTASKS_PER_NODE",
+    ]
+    .iter()
+    .find_map(|v| std::env::var(v).ok()?.parse::<usize>().ok());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    local.is_some_and(|n| n > cores)
+}
+
 /// One rank's end of the MPI layer.
 pub struct MpiEndpoint {
     world: SimpleCommunicator,
@@ -56,6 +78,10 @@ pub struct MpiEndpoint {
     posted: RefCell<PostedRecvs>,
     sends: RefCell<OwnedSends>,
     threading_warning: Option<&'static str>,
+    /// How long an idle rank polls before sleeping: long when it has a core to itself.
+    spin: Duration,
+    /// Polls since the last probe for large messages.
+    polls: std::cell::Cell<u32>,
     // Dropped last: finalizes MPI.
     _universe: Universe,
 }
@@ -74,6 +100,11 @@ impl MpiEndpoint {
         let threading_warning = (provided < mpi::Threading::Funneled)
             .then_some("the MPI library runs in single-threaded mode; charm-rs uses MPI only from its PE thread, which is fine");
         let posted = RefCell::new(PostedRecvs::new(&world, TAG_MSG));
+        let spin = if oversubscribed() {
+            Duration::from_micros(50)
+        } else {
+            Duration::from_millis(5)
+        };
         MpiEndpoint {
             posted,
             world,
@@ -83,6 +114,8 @@ impl MpiEndpoint {
             scratch: RefCell::new(WireBuf::with_capacity(SLOT_BYTES)),
             sends: RefCell::new(OwnedSends::default()),
             threading_warning,
+            spin,
+            polls: std::cell::Cell::new(0),
             _universe: universe,
         }
     }
@@ -116,6 +149,12 @@ impl MpiEndpoint {
         let (source, buf) = match small {
             Some(got) => got,
             None => {
+                // A probe costs as much as the test above; large messages can wait a few polls.
+                let polls = self.polls.get().wrapping_add(1);
+                self.polls.set(polls);
+                if !polls.is_multiple_of(4) {
+                    return None;
+                }
                 let (msg, status) = self
                     .world
                     .any_process()
@@ -127,13 +166,49 @@ impl MpiEndpoint {
                 (source, buf)
             }
         };
-        match decode_envelope(buf) {
-            Ok(env) => Some(env),
+        let mut env = match decode_envelope(buf) {
+            Ok(env) => env,
             Err(e) => crate::error::abort_job(
                 self.rank,
                 &format!("malformed message from rank {source}: {e}"),
             ),
+        };
+        if let Body::Wire(w) = &mut env.body {
+            match external_layout(w.bytes()) {
+                Ok(layout) => {
+                    for (bytes, elem) in layout {
+                        w.external.push(self.receive_segment(source, bytes, elem));
+                    }
+                }
+                Err(e) => crate::error::abort_job(
+                    self.rank,
+                    &format!("malformed message from rank {source}: {e}"),
+                ),
+            }
         }
+        Some(env)
+    }
+
+    /// Receives one direct-copy argument that follows a message from `source`, into a vector of
+    /// the argument's element size (no zero-filling, no copy afterwards).
+    fn receive_segment(&self, source: i32, bytes: usize, elem: usize) -> Segment {
+        let (msg, status) = self
+            .world
+            .process_at_rank(source)
+            .matched_probe_with_tag(TAG_SEG);
+        let seg = match elem {
+            1 => Segment::U8((msg, status).matched_receive_vec::<u8>().0),
+            2 => Segment::U16((msg, status).matched_receive_vec::<u16>().0),
+            4 => Segment::U32((msg, status).matched_receive_vec::<u32>().0),
+            _ => Segment::U64((msg, status).matched_receive_vec::<u64>().0),
+        };
+        if seg.as_bytes().len() != bytes {
+            crate::error::abort_job(
+                self.rank,
+                &format!("malformed message from rank {source}: direct-copy argument of {} bytes, expected {bytes}", seg.as_bytes().len()),
+            );
+        }
+        seg
     }
 
     /// Completes outstanding sends and discards incoming messages until every rank got here.
@@ -178,8 +253,14 @@ impl Endpoint for MpiEndpoint {
     fn send(&self, to: usize, env: Envelope) {
         let mut scratch = self.scratch.borrow_mut();
         scratch.clear();
-        encode_envelope(&env, &mut scratch);
-        drop(env);
+        let externals = encode_envelope(&env, &mut scratch, EXTERNAL_MIN);
+        // Raw parts, so the envelope can move into the in-flight table with its vectors.
+        let segments: SmallVec<[(*const u8, usize, usize); 2]> = externals
+            .iter()
+            .map(|(s, elem)| (s.as_ptr(), s.len(), *elem))
+            .collect();
+        drop(externals);
+        let mut sends = self.sends.borrow_mut();
         if scratch.len() <= SLOT_BYTES {
             self.world
                 .process_at_rank(to as i32)
@@ -187,8 +268,12 @@ impl Endpoint for MpiEndpoint {
         } else {
             let owned = std::mem::replace(&mut *scratch, WireBuf::with_capacity(SLOT_BYTES));
             let n = owned.words().len();
-            let mut sends = self.sends.borrow_mut();
-            sends.start(&self.world, to as i32, TAG_LARGE, owned.into_words(), n);
+            sends.start_words(&self.world, to as i32, TAG_LARGE, owned.into_words(), n);
+        }
+        if !segments.is_empty() {
+            sends.start_segments(&self.world, to as i32, TAG_SEG, &segments, env);
+        }
+        if sends.len() > 0 {
             sends.progress();
         }
     }
@@ -207,6 +292,10 @@ impl Endpoint for MpiEndpoint {
             .any_process()
             .immediate_probe_with_tag(TAG_MSG)
             .is_some()
+    }
+
+    fn spin_time(&self) -> Duration {
+        self.spin
     }
 
     fn max_sleep(&self) -> Option<Duration> {

@@ -1,18 +1,65 @@
-//! Non-blocking sends from buffers the runtime owns until MPI is done with them.
+//! Non-blocking sends from memory the runtime keeps alive until MPI is done with it.
 //!
 //! rsmpi ties a request to a borrow of its buffer; a runtime that keeps many sends in flight
-//! across scheduler iterations needs the buffer to outlive the function that started the send.
-//! This module turns an owned buffer into a `'static` borrow for the request and frees it when
-//! the request has completed. It is the only place of the MPI layer with `unsafe`.
+//! across scheduler iterations needs the memory to outlive the function that started the send.
+//! Two kinds are kept: a message buffer (recycled when done) and the direct-copy arguments of an
+//! envelope, sent straight from the sender's vectors (the envelope is kept until done). This
+//! module is the only place of the MPI layer, with `posted_recv`, that needs `unsafe`.
 
+use crate::message::Envelope;
 use mpi::request::{Request, StaticScope};
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
+use smallvec::SmallVec;
 
-/// A send in flight and the buffer it reads.
+/// A request on memory of one element type.
+enum AnyRequest {
+    B1(Request<'static, [u8], StaticScope>),
+    B2(Request<'static, [u16], StaticScope>),
+    B4(Request<'static, [u32], StaticScope>),
+    B8(Request<'static, [u64], StaticScope>),
+}
+
+impl AnyRequest {
+    /// `None` when complete, else the request back.
+    fn test(self) -> Option<AnyRequest> {
+        match self {
+            AnyRequest::B1(r) => r.test().err().map(AnyRequest::B1),
+            AnyRequest::B2(r) => r.test().err().map(AnyRequest::B2),
+            AnyRequest::B4(r) => r.test().err().map(AnyRequest::B4),
+            AnyRequest::B8(r) => r.test().err().map(AnyRequest::B8),
+        }
+    }
+
+    fn wait(self) {
+        match self {
+            AnyRequest::B1(r) => r.wait_without_status(),
+            AnyRequest::B2(r) => r.wait_without_status(),
+            AnyRequest::B4(r) => r.wait_without_status(),
+            AnyRequest::B8(r) => r.wait_without_status(),
+        }
+    }
+}
+
+/// Sends in flight and the memory they read.
 struct InFlight {
-    request: Option<Request<'static, [u64], StaticScope>>,
-    owner: *mut Vec<u64>,
+    requests: SmallVec<[AnyRequest; 2]>,
+    /// A message buffer from `Box::into_raw`, recycled when the requests are done.
+    words: Option<*mut Vec<u64>>,
+    /// The envelope whose direct-copy arguments are being sent.
+    _envelope: Option<Envelope>,
+}
+
+impl InFlight {
+    fn release(&mut self) {
+        if let Some(w) = self.words.take() {
+            // SAFETY: every request reading the buffer completed (callers check), so MPI no longer
+            // reads it and the `'static` borrow handed out in `start_words` is dead; the pointer
+            // came from `Box::into_raw` and is released exactly once, here.
+            let words = *unsafe { Box::from_raw(w) };
+            crate::codec::WireBuf::recycle(words);
+        }
+    }
 }
 
 /// Sends in flight, completed by [`OwnedSends::progress`]. A pending request is never dropped.
@@ -24,7 +71,7 @@ pub(super) struct OwnedSends {
 impl OwnedSends {
     /// Starts sending the first `n` words of `words` to `to` with `tag`; the buffer goes back to
     /// the pool once the send completes.
-    pub(super) fn start(
+    pub(super) fn start_words(
         &mut self,
         world: &SimpleCommunicator,
         to: i32,
@@ -36,15 +83,65 @@ impl OwnedSends {
         let owner: *mut Vec<u64> = Box::into_raw(Box::new(words));
         // SAFETY: `owner` comes from `Box::into_raw`, so it is valid and uniquely owned by this
         // entry. The vector (and so its heap buffer, which does not move while it is not
-        // resized) is released only in `progress` or `drop`, after the request reading it has
+        // resized) is released only in `InFlight::release`, after the request reading it has
         // completed, and nothing writes to it meanwhile, so a shared `'static` borrow is sound.
         let data: &'static [u64] = unsafe { &(&*owner)[..n] };
         let request = world
             .process_at_rank(to)
             .immediate_send_with_tag(StaticScope, data, tag);
+        let mut requests = SmallVec::new();
+        requests.push(AnyRequest::B8(request));
         self.in_flight.push(InFlight {
-            request: Some(request),
-            owner,
+            requests,
+            words: Some(owner),
+            _envelope: None,
+        });
+    }
+
+    /// Starts sending each direct-copy argument `(pointer, byte length, element size)` of
+    /// `envelope` to `to` with `tag`, straight from the envelope's own vectors, which are kept
+    /// alive (with the envelope) until the sends complete.
+    pub(super) fn start_segments(
+        &mut self,
+        world: &SimpleCommunicator,
+        to: i32,
+        tag: i32,
+        segments: &[(*const u8, usize, usize)],
+        envelope: Envelope,
+    ) {
+        let dest = world.process_at_rank(to);
+        let mut requests = SmallVec::new();
+        for &(ptr, len, elem) in segments {
+            // SAFETY: `ptr..ptr + len` is the data of a vector inside `envelope`'s body (the
+            // codec returned it as a borrow of the envelope; moving the envelope moves only the
+            // pointers to that heap memory, not the memory). The envelope is stored in the same
+            // entry as the requests and dropped only after they all completed; nothing mutates it
+            // meanwhile. So the bytes stay valid and unchanged for as long as MPI reads them.
+            let bytes: &'static [u8] = unsafe { std::slice::from_raw_parts(ptr, len) };
+            let r = match elem {
+                1 => AnyRequest::B1(dest.immediate_send_with_tag(StaticScope, bytes, tag)),
+                2 => AnyRequest::B2(dest.immediate_send_with_tag(
+                    StaticScope,
+                    bytemuck::cast_slice::<u8, u16>(bytes),
+                    tag,
+                )),
+                4 => AnyRequest::B4(dest.immediate_send_with_tag(
+                    StaticScope,
+                    bytemuck::cast_slice::<u8, u32>(bytes),
+                    tag,
+                )),
+                _ => AnyRequest::B8(dest.immediate_send_with_tag(
+                    StaticScope,
+                    bytemuck::cast_slice::<u8, u64>(bytes),
+                    tag,
+                )),
+            };
+            requests.push(r);
+        }
+        self.in_flight.push(InFlight {
+            requests,
+            words: None,
+            _envelope: Some(envelope),
         });
     }
 
@@ -53,23 +150,17 @@ impl OwnedSends {
         self.in_flight.len()
     }
 
-    /// Completes the sends that MPI has finished and frees their buffers.
+    /// Completes the sends that MPI has finished and releases their memory.
     pub(super) fn progress(&mut self) {
         self.in_flight.retain_mut(|f| {
-            let req = f.request.take().expect("request present while in flight");
-            match req.test() {
-                Ok(_status) => {
-                    // SAFETY: the request completed, so MPI no longer reads the buffer, and the
-                    // borrow handed to it ended with the request; `owner` came from
-                    // `Box::into_raw` and is released exactly once, here.
-                    let words = *unsafe { Box::from_raw(f.owner) };
-                    crate::codec::WireBuf::recycle(words);
-                    false
-                }
-                Err(req) => {
-                    f.request = Some(req);
-                    true
-                }
+            let pending: SmallVec<[AnyRequest; 2]> =
+                f.requests.drain(..).filter_map(AnyRequest::test).collect();
+            f.requests = pending;
+            if f.requests.is_empty() {
+                f.release();
+                false
+            } else {
+                true
             }
         });
     }
@@ -78,13 +169,12 @@ impl OwnedSends {
 impl Drop for OwnedSends {
     fn drop(&mut self) {
         // Dropping a pending request panics in rsmpi and would leave MPI reading freed memory:
-        // wait for every send before the buffers go.
-        for f in self.in_flight.drain(..) {
-            if let Some(req) = f.request {
-                req.wait_without_status();
+        // wait for every send before the memory goes.
+        for mut f in self.in_flight.drain(..) {
+            for r in f.requests.drain(..) {
+                r.wait();
             }
-            // SAFETY: the request completed just above (or never existed); see `progress`.
-            drop(unsafe { Box::from_raw(f.owner) });
+            f.release();
         }
     }
 }
