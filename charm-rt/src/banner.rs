@@ -22,6 +22,9 @@ pub(crate) fn lines(cfg: &Config, ep: &dyn Endpoint, cores: usize) -> Vec<String
                 .to_string(),
         );
     }
+    if cfg.profile {
+        out.push("Charm-rs> Warning: profiling is ON (this affects performance); each PE prints its profile at exit".to_string());
+    }
     if let Some(w) = ep.slow_layer_warning() {
         out.push(format!("Charm-rs> Warning: {w}"));
     }

@@ -9,6 +9,9 @@ pub struct Config {
     pub quiet: bool,
     /// Whether the number of PEs was given (`+pN` or `CHARM_PES`) rather than defaulted.
     pub pes_given: bool,
+    /// Per-PE profile of entry methods, printed at exit (`++profile`, `CHARM_PROFILE=1`).
+    /// Off by default; the banner warns when it is on.
+    pub profile: bool,
 }
 
 impl Default for Config {
@@ -17,6 +20,7 @@ impl Default for Config {
             pes: default_pes(),
             quiet: false,
             pes_given: false,
+            profile: false,
         }
     }
 }
@@ -53,6 +57,7 @@ impl Config {
             pes,
             quiet: true,
             pes_given: true,
+            profile: false,
         }
     }
 
@@ -69,6 +74,9 @@ impl Config {
         if let Some(v) = env("CHARM_PES") {
             cfg.pes = parse_pes(v.trim(), "CHARM_PES")?;
             cfg.pes_given = true;
+        }
+        if let Some(v) = env("CHARM_PROFILE") {
+            cfg.profile = !matches!(v.as_str(), "" | "0" | "false");
         }
         if let Some(v) = env("CHARM_QUIET") {
             cfg.quiet = !matches!(v.as_str(), "" | "0" | "false");
@@ -87,6 +95,8 @@ impl Config {
                 cfg.pes_given = true;
             } else if a == "++quiet" {
                 cfg.quiet = true;
+            } else if a == "++profile" {
+                cfg.profile = true;
             } else {
                 rest.push(a);
             }
@@ -118,6 +128,14 @@ mod tests {
         );
         assert_eq!(parse(&["prog", "+p", "3"], &[]).unwrap().0.pes, 3);
         assert!(parse(&["prog", "++quiet"], &[]).unwrap().0.quiet);
+        assert!(parse(&["prog", "++profile"], &[]).unwrap().0.profile);
+        assert!(!parse(&["prog"], &[]).unwrap().0.profile);
+        assert!(
+            parse(&["prog"], &[("CHARM_PROFILE", "1")])
+                .unwrap()
+                .0
+                .profile
+        );
     }
 
     #[test]

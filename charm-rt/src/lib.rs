@@ -13,7 +13,7 @@
 //! | `proxy.work_awaitable(a, b)` | a reply that resolves when the method completed | one future |
 //! | `proxy.work_ret(a, b)` | a reply with the return value (a `Vec` sorted by index for broadcasts) | one future |
 //!
-//! ```no_run
+//! ```
 //! use charm_rt::prelude::*;
 //!
 //! #[chare]
@@ -29,18 +29,19 @@
 //!
 //!     /// Says hello from this element's PE and returns the PE number.
 //!     pub fn say_hi(&mut self, from: usize) -> usize {
-//!         println!("{} from PE {} (asked by {from})", self.greeting, charm_rt::my_pe());
-//!         charm_rt::my_pe()
+//!         println!("{} from PE {} (asked by {from})", self.greeting, my_pe());
+//!         my_pe()
 //!     }
 //! }
 //!
-//! fn main() {
-//!     charm_rt::start(|_args| async move {
-//!         let group = HelloProxy::new_group("hi".to_string());
-//!         let pes = group.say_hi_ret(0).await.unwrap();
-//!         assert_eq!(pes.len(), charm_rt::num_pes());
-//!     })
-//! }
+//! // `charm_rt::start(|args| async move { .. })` is the usual `main`; `run` returns the exit
+//! // code instead of ending the process, which suits tests like this one.
+//! let code = charm_rt::run(charm_rt::Config::with_pes(2), || async {
+//!     let group = HelloProxy::new_group("hi".to_string());
+//!     let pes = group.say_hi_ret(0).await.unwrap();
+//!     assert_eq!(pes, vec![0, 1]);
+//! });
+//! assert_eq!(code, 0);
 //! ```
 //!
 //! See the user guide in `docs/` for collections, futures, coroutines and marshalling.

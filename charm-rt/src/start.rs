@@ -46,17 +46,18 @@ where
     let mut endpoints = multicore::endpoints(cfg.pes).into_iter();
     let first = endpoints.next().expect("at least one PE");
     crate::banner::print(&cfg, &first);
+    let profile = cfg.profile;
     let others: Vec<_> = endpoints
         .map(|ep| {
             let name = format!("charm-pe-{}", ep.my_pe());
             std::thread::Builder::new()
                 .name(name)
-                .spawn(move || run_pe(Box::new(ep), None))
+                .spawn(move || run_pe(profile, Box::new(ep), None))
                 .expect("cannot start a PE thread")
         })
         .collect();
     let main: MainFn = Box::new(move || Box::pin(main()));
-    let code = run_pe(Box::new(first), Some(main));
+    let code = run_pe(cfg.profile, Box::new(first), Some(main));
     for t in others {
         if t.join().is_err() {
             eprintln!("charm-rs: a PE thread ended abnormally");
@@ -89,7 +90,7 @@ where
     } else {
         None
     };
-    run_pe(Box::new(ep), main)
+    run_pe(cfg.profile, Box::new(ep), main)
 }
 
 /// Ends the job on every PE with `code`. The calling entry method finishes; nothing else runs.

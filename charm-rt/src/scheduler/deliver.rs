@@ -124,9 +124,14 @@ impl Pe {
             chare: c.type_name,
         };
         let prev = self.current.replace(Some(ctx));
+        let started = self.profile.enabled().then(std::time::Instant::now);
         let res = catch_unwind(AssertUnwindSafe(|| {
             cell.borrow_mut().dispatch(entry, body, cx)
         }));
+        if let Some(t) = started {
+            self.profile
+                .record_entry(c.type_name, cell.borrow().entry_name(entry), t.elapsed());
+        }
         self.current.set(prev);
         let failure = match res {
             Ok(Ok(())) => return,

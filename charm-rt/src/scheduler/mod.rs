@@ -5,6 +5,7 @@
 //! knows which layer runs.
 
 mod deliver;
+mod profile;
 mod task;
 
 pub(crate) use task::{Origin, TaskKey};
@@ -86,6 +87,7 @@ pub(crate) struct Pe {
     pub exit_code: Cell<Option<i32>>,
     next_seq: Cell<u64>,
     pub next_single: Cell<u32>,
+    pub profile: profile::Profile,
 }
 
 thread_local! {
@@ -123,7 +125,7 @@ pub(crate) fn wake_local(shared: &Arc<WakeShared>, key: TaskKey) -> bool {
 }
 
 impl Pe {
-    pub(crate) fn new(endpoint: Box<dyn Endpoint>) -> Rc<Pe> {
+    pub(crate) fn new(endpoint: Box<dyn Endpoint>, profile: bool) -> Rc<Pe> {
         let id = endpoint.my_pe();
         let wake = Arc::new(WakeShared::new(endpoint.doorbell().clone()));
         Rc::new(Pe {
@@ -143,6 +145,7 @@ impl Pe {
             exit_code: Cell::new(None),
             next_seq: Cell::new(0),
             next_single: Cell::new(id as u32),
+            profile: profile::Profile::new(profile),
         })
     }
 
@@ -156,6 +159,7 @@ impl Pe {
     /// Sends an envelope to `to`, keeping it local when `to` is this PE.
     #[inline]
     pub(crate) fn route(&self, to: usize, env: Envelope) {
+        self.profile.record_send(to == self.id);
         if to == self.id {
             self.queue.borrow_mut().push_back(env);
         } else {
@@ -361,15 +365,18 @@ impl Pe {
 }
 
 /// Runs a PE on the calling thread until the job exits; `main` runs as a coroutine on PE 0.
-pub(crate) fn run_pe(endpoint: Box<dyn Endpoint>, main: Option<MainFn>) -> i32 {
+pub(crate) fn run_pe(profile: bool, endpoint: Box<dyn Endpoint>, main: Option<MainFn>) -> i32 {
     endpoint.doorbell().bind_current_thread();
-    let pe = Pe::new(endpoint);
+    let pe = Pe::new(endpoint, profile);
     CURRENT_PE.with(|c| *c.borrow_mut() = Some(pe.clone()));
     if let Some(main) = main {
         // Build the main future on the PE so it can use the runtime while being created.
         pe.spawn(async move { main().await }, None, Origin::Main);
     }
     let code = pe.run_loop();
+    if let Some(report) = pe.profile.report(pe.id) {
+        print!("{report}");
+    }
     pe.shutdown();
     pe.endpoint.shutdown();
     CURRENT_PE.with(|c| *c.borrow_mut() = None);
