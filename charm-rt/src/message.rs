@@ -38,8 +38,9 @@ pub struct WireBody {
     pub buf: Arc<WireBuf>,
     /// Where the body starts in it (8-aligned).
     pub start: usize,
-    /// Direct-copy arguments that arrived outside the buffer (see `codec`).
-    pub external: Vec<Segment>,
+    /// Direct-copy arguments that arrived outside the buffer (see `codec`); boxed so that the
+    /// common case keeps envelopes small.
+    pub external: Option<Box<[Segment]>>,
 }
 
 impl WireBody {
@@ -48,14 +49,17 @@ impl WireBody {
         WireBody {
             buf: Arc::new(buf),
             start: 0,
-            external: Vec::new(),
+            external: None,
         }
     }
 
     /// A decoder over the body; external arguments are handed over without a copy.
     pub fn decoder(&mut self) -> Result<Decoder<'_>, CodecError> {
         let bytes = &self.buf.as_bytes()[self.start..];
-        Decoder::with_externals(bytes, &mut self.external)
+        match &mut self.external {
+            Some(ext) => Decoder::with_externals(bytes, ext),
+            None => Decoder::new(bytes),
+        }
     }
 
     /// The body's bytes.

@@ -68,7 +68,7 @@ pub fn encode_envelope<'a>(
         Body::Typed(m) => encode_with_externals(buf, external_min, |e| m.encode_erased(e)),
         Body::Wire(w) => {
             assert!(
-                w.external.is_empty(),
+                w.external.is_none(),
                 "a received body with external arguments is not forwarded"
             );
             buf.extend_from_slice(w.bytes());
@@ -107,7 +107,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
     let body = Body::Wire(WireBody {
         buf: Arc::new(buf),
         start: body_start,
-        external: Vec::new(),
+        external: None,
     });
     Ok(Envelope {
         dest,

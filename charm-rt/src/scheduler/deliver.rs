@@ -88,7 +88,16 @@ impl Pe {
 
     #[inline]
     fn lookup(&self, coll: CollectionId) -> Option<Rc<LocalCollection>> {
-        self.collections.borrow().get(&coll).cloned()
+        if let Some(c) = &*self.last_collection.borrow() {
+            if c.meta.id == coll {
+                return Some(c.clone());
+            }
+        }
+        let found = self.collections.borrow().get(&coll).cloned();
+        if let Some(c) = &found {
+            *self.last_collection.borrow_mut() = Some(c.clone());
+        }
+        found
     }
 
     /// Keeps a message for a collection whose creation has not reached this PE yet.

@@ -79,6 +79,8 @@ pub(crate) struct Pe {
     tasks: RefCell<TaskTable>,
     pub collections: RefCell<IdMap<CollectionId, Rc<LocalCollection>>>,
     pub pending: RefCell<IdMap<CollectionId, Vec<Envelope>>>,
+    /// The collection delivered to last (most messages go to the same one as the previous).
+    pub last_collection: RefCell<Option<Rc<LocalCollection>>>,
     pub futures: RefCell<FutureTable>,
     pub gathers: RefCell<HashMap<FutureId, Gather>>,
     pub current: Cell<Option<ElemCtx>>,
@@ -138,6 +140,7 @@ impl Pe {
             tasks: RefCell::new(TaskTable::default()),
             collections: RefCell::new(IdMap::default()),
             pending: RefCell::new(IdMap::default()),
+            last_collection: RefCell::new(None),
             futures: RefCell::new(FutureTable::new(id)),
             gathers: RefCell::new(HashMap::new()),
             current: Cell::new(None),
@@ -356,6 +359,7 @@ impl Pe {
         let tasks = self.tasks.borrow_mut().clear();
         drop(tasks);
         self.ready.borrow_mut().clear();
+        self.last_collection.borrow_mut().take();
         let colls = std::mem::take(&mut *self.collections.borrow_mut());
         drop(colls);
         self.pending.borrow_mut().clear();

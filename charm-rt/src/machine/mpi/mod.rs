@@ -176,8 +176,11 @@ impl MpiEndpoint {
         if let Body::Wire(w) = &mut env.body {
             match external_layout(w.bytes()) {
                 Ok(layout) => {
-                    for (bytes, elem) in layout {
-                        w.external.push(self.receive_segment(source, bytes, elem));
+                    if !layout.is_empty() {
+                        let segs = layout
+                            .into_iter()
+                            .map(|(bytes, elem)| self.receive_segment(source, bytes, elem));
+                        w.external = Some(segs.collect());
                     }
                 }
                 Err(e) => crate::error::abort_job(
