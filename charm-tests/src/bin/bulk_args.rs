@@ -158,7 +158,12 @@ impl Sink {
             (0..n).map(|k| (k % 256) as u8 as i8).collect::<Vec<_>>()
         );
         assert_eq!(us, (0..n).rev().collect::<Vec<_>>().as_slice());
-        assert_eq!(i16s, (0..n).map(|k| -(k as i16)).collect::<Vec<_>>());
+        assert_eq!(
+            i16s,
+            (0..n)
+                .map(|k| (k as i16).wrapping_neg())
+                .collect::<Vec<_>>()
+        );
         assert_eq!(
             big,
             (0..n as u128)
@@ -323,34 +328,36 @@ fn main() {
             assert_eq!((r.0, r.1, r.2), (MIB_F64, MIB_F64 / 2 + 1, MIB_U8));
         }
 
-        // Other element types, p2p and broadcast.
-        let k = 300;
-        let f: Vec<f32> = (0..k).map(|x| x as f32 * 0.25).collect();
-        let u: Vec<u64> = (0..k as u64).map(|x| x << 40).collect();
-        let i8s: Vec<i8> = (0..k).map(|x| (x % 256) as u8 as i8).collect();
-        let us: Vec<usize> = (0..k).rev().collect();
-        let i16s: Vec<i16> = (0..k).map(|x| -(x as i16)).collect();
-        let big: Vec<u128> = (0..k as u128).map(|x| x << 100).collect();
-        let signed: Vec<i64> = (0..k as i64).map(|x| i64::MIN + x).collect();
-        assert!(sinks
-            .elem(2 * n - 1)
-            .numbers_ret(
-                f.clone(),
-                &u,
-                i8s.clone(),
-                &us,
-                i16s.clone(),
-                &big,
-                signed.clone(),
-                k
-            )
-            .await
-            .expect("numbers"));
-        let oks = sinks
-            .numbers_ret(f, &u, i8s, &us, i16s, &big, signed, k)
-            .await
-            .expect("numbers broadcast");
-        assert_eq!(oks, vec![true; 2 * n]);
+        // Other element types, p2p and broadcast; small (inline in the message) and large
+        // (on the MPI layer, sent as separate segments for every element size).
+        for k in [300usize, 40_000] {
+            let f: Vec<f32> = (0..k).map(|x| x as f32 * 0.25).collect();
+            let u: Vec<u64> = (0..k as u64).map(|x| x << 40).collect();
+            let i8s: Vec<i8> = (0..k).map(|x| (x % 256) as u8 as i8).collect();
+            let us: Vec<usize> = (0..k).rev().collect();
+            let i16s: Vec<i16> = (0..k).map(|x| (x as i16).wrapping_neg()).collect();
+            let big: Vec<u128> = (0..k as u128).map(|x| x << 100).collect();
+            let signed: Vec<i64> = (0..k as i64).map(|x| i64::MIN + x).collect();
+            assert!(sinks
+                .elem(2 * n - 1)
+                .numbers_ret(
+                    f.clone(),
+                    &u,
+                    i8s.clone(),
+                    &us,
+                    i16s.clone(),
+                    &big,
+                    signed.clone(),
+                    k
+                )
+                .await
+                .expect("numbers"));
+            let oks = sinks
+                .numbers_ret(f, &u, i8s, &us, i16s, &big, signed, k)
+                .await
+                .expect("numbers broadcast");
+            assert_eq!(oks, vec![true; 2 * n]);
+        }
 
         // Empty vectors and slices.
         assert_eq!(
