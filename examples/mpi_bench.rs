@@ -138,6 +138,19 @@ impl Bench {
         self.received += 1;
     }
 
+    /// Raw `MPI_Allreduce` of one double, `iters` times; returns µs per allreduce.
+    pub fn raw_allreduce(&mut self, iters: u64) -> f64 {
+        with_world(|world| {
+            let mut y = 0.0f64;
+            let t = Instant::now();
+            for i in 0..iters {
+                world.all_reduce_into(&(i as f64), &mut y, mpi::collective::SystemOperation::sum());
+            }
+            t.elapsed().as_secs_f64() * 1e6 / iters as f64
+        })
+        .expect("run under mpirun with the mpi feature")
+    }
+
     /// Messages counted so far.
     pub fn received(&mut self) -> u64 {
         std::mem::take(&mut self.received)
@@ -147,6 +160,26 @@ impl Bench {
 impl Bench {
     fn done_iters(&self) -> u64 {
         ITERS.with(|i| i.get())
+    }
+}
+
+/// Runs charm-rs allreduces (a coroutine per rank).
+#[chare]
+pub struct Reducing {}
+
+#[chare]
+impl Reducing {
+    fn new() -> Self {
+        Reducing {}
+    }
+
+    /// `iters` one-double allreduces; returns µs per allreduce.
+    pub async fn allreduce_loop(&self, iters: u64) -> f64 {
+        let t = Instant::now();
+        for i in 0..iters {
+            charm_rt::allreduce(i as f64, Reducer::Sum).await;
+        }
+        t.elapsed().as_secs_f64() * 1e6 / iters as f64
     }
 }
 
@@ -233,24 +266,28 @@ fn main() {
             );
         }
 
-        if std::env::var("BENCH_SKIP_RATE").is_ok() {
-            return;
-        }
-        let n = 2_000_000u64;
-        let raw_rate = g.raw_rate_ret(n).await.unwrap()[1];
-        let t = Instant::now();
-        for i in 0..n {
-            b.sink(i);
-        }
-        let got = b.received_ret().await.unwrap();
-        let rate = got as f64 / t.elapsed().as_secs_f64();
-        assert_eq!(got, n);
-        println!(
+        if std::env::var("BENCH_SKIP_RATE").is_err() {
+            let n = 2_000_000u64;
+            let raw_rate = g.raw_rate_ret(n).await.unwrap()[1];
+            let t = Instant::now();
+            for i in 0..n {
+                b.sink(i);
+            }
+            let got = b.received_ret().await.unwrap();
+            let rate = got as f64 / t.elapsed().as_secs_f64();
+            assert_eq!(got, n);
+            println!(
             "message rate, one sender, 8-byte payload: raw {:.2} M/s, charm-rs {:.2} M/s (ratio {:.2})",
             raw_rate / 1e6,
             rate / 1e6,
             rate / raw_rate
         );
-        println!("allreduce (one double): column reserved until reductions exist");
+        }
+        let iters = 20_000;
+        let raw = g.raw_allreduce_ret(iters).await.unwrap()[0];
+        let r = ReducingProxy::new_group();
+        r.allreduce_loop_ret(iters / 10).await.unwrap();
+        let ours = r.allreduce_loop_ret(iters).await.unwrap()[0];
+        println!("allreduce of one double: raw MPI_Allreduce {raw:.3} us, charm-rs {ours:.3} us (ratio {:.2})", ours / raw);
     })
 }

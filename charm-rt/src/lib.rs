@@ -58,6 +58,7 @@ mod ids;
 mod index;
 pub mod machine;
 mod message;
+mod reduction;
 mod scheduler;
 mod start;
 
@@ -74,9 +75,12 @@ pub use future::{
 pub use ids::CollectionId;
 pub use index::{Index, MAX_DIMS};
 pub use message::FutureId;
+pub use reduction::{
+    allreduce, barrier, contribute, contribute_gather, contribute_nop, Custom, Reducer, Reducible,
+};
 pub use start::{abort, exit, my_pe, num_pes, run, spawn, start, yield_now};
 
 /// What most programs need: `use charm_rt::prelude::*;`.
 pub mod prelude {
-    pub use crate::{chare, exit, my_pe, num_pes, CallError, Future, Index, MultiFuture};
+    pub use crate::{chare, exit, my_pe, num_pes, CallError, Future, Index, MultiFuture, Reducer};
 }

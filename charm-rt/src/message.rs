@@ -182,6 +182,16 @@ pub enum Dest {
     Create(Box<CollectionMeta>),
     /// A value for a future.
     Future(FutureId),
+    /// A partial result of a reduction from a child PE (`down`: an allreduce result from the
+    /// parent).
+    Reduction {
+        /// The collection.
+        coll: CollectionId,
+        /// Reduction number.
+        seq: u32,
+        /// Direction in the tree.
+        down: bool,
+    },
     /// A runtime-internal message.
     Control(Control),
 }

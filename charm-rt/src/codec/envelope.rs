@@ -17,6 +17,7 @@ enum WireDest {
     Create(CollectionMeta),
     Future(FutureId),
     Exit(i32),
+    Reduction(CollectionId, u32, bool),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -46,6 +47,7 @@ pub fn encode_envelope<'a>(
         Dest::Broadcast { coll } => WireDest::Broadcast(*coll),
         Dest::Create(meta) => WireDest::Create(**meta),
         Dest::Future(id) => WireDest::Future(*id),
+        Dest::Reduction { coll, seq, down } => WireDest::Reduction(*coll, *seq, *down),
         Dest::Control(Control::Exit(code)) => WireDest::Exit(*code),
     };
     let reply = env.reply.map(|r| WireReply {
@@ -97,6 +99,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
         WireDest::Broadcast(coll) => Dest::Broadcast { coll },
         WireDest::Create(meta) => Dest::Create(Box::new(meta)),
         WireDest::Future(id) => Dest::Future(id),
+        WireDest::Reduction(coll, seq, down) => Dest::Reduction { coll, seq, down },
         WireDest::Exit(code) => Dest::Control(Control::Exit(code)),
     };
     let reply = header.reply.map(|r| ReplyTo {

@@ -11,4 +11,8 @@ pub(crate) struct LocalCollection {
     pub first: u32,
     pub elems: Vec<RefCell<Box<dyn ChareObject>>>,
     pub type_name: &'static str,
+    /// Next reduction number of each local element.
+    pub red_seq: Vec<std::cell::Cell<u32>>,
+    /// This PE's place in the collection's reduction tree.
+    pub tree: crate::reduction::state::TreePlace,
 }

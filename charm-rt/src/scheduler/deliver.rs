@@ -77,6 +77,24 @@ impl Pe {
                 }
             }
             Dest::Create(meta) => self.create_local(*meta, body),
+            Dest::Reduction { coll, seq, down } => {
+                let Some(c) = self.lookup(coll) else {
+                    return self.park(
+                        coll,
+                        Envelope {
+                            dest: Dest::Reduction { coll, seq, down },
+                            entry,
+                            reply,
+                            body,
+                        },
+                    );
+                };
+                if down {
+                    crate::reduction::state::down(self, &c, (coll, seq), body);
+                } else {
+                    crate::reduction::state::child_partial(self, &c, (coll, seq), body);
+                }
+            }
             Dest::Future(id) => self.deposit(id, body),
             Dest::Control(Control::Exit(code)) => {
                 if self.exit_code.get().is_none() {
@@ -310,11 +328,14 @@ impl Pe {
                 )),
             }
         }
+        let hosting: Vec<u32> = placement::hosting_pes(&meta).collect();
         let c = Rc::new(LocalCollection {
             meta,
             first: range.start,
+            red_seq: (0..elems.len()).map(|_| std::cell::Cell::new(0)).collect(),
             elems,
             type_name: reg.name,
+            tree: crate::reduction::state::tree_place(&hosting, self.id as u32),
         });
         self.collections.borrow_mut().insert(meta.id, c);
         let waiting = self.pending.borrow_mut().remove(&meta.id);

@@ -83,6 +83,7 @@ pub(crate) struct Pe {
     pub last_collection: RefCell<Option<Rc<LocalCollection>>>,
     pub futures: RefCell<FutureTable>,
     pub gathers: RefCell<HashMap<FutureId, Gather>>,
+    pub reductions: RefCell<crate::reduction::state::Reductions>,
     pub current: Cell<Option<ElemCtx>>,
     /// Collection whose elements are being constructed (not yet in `collections`).
     pub constructing: Cell<Option<crate::message::CollectionMeta>>,
@@ -143,6 +144,7 @@ impl Pe {
             last_collection: RefCell::new(None),
             futures: RefCell::new(FutureTable::new(id)),
             gathers: RefCell::new(HashMap::new()),
+            reductions: RefCell::new(HashMap::new()),
             current: Cell::new(None),
             constructing: Cell::new(None),
             exit_code: Cell::new(None),

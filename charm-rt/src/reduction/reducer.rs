@@ -1,0 +1,228 @@
+//! Reducers and the values they combine.
+
+use crate::codec::{CodecError, Decoder, Encoder};
+use serde::{de::DeserializeOwned, Serialize};
+
+/// How contributions are combined. `Custom` takes any associative function (the same one on
+/// every element; it runs on every PE of the reduction tree).
+pub enum Reducer<T> {
+    /// Sum (element-wise for vectors).
+    Sum,
+    /// Product.
+    Product,
+    /// Maximum.
+    Max,
+    /// Minimum.
+    Min,
+    /// Logical and (booleans).
+    And,
+    /// Logical or.
+    Or,
+    /// Logical exclusive or.
+    Xor,
+    /// A user function; must be associative (and commutative: arrival order is not fixed).
+    Custom(fn(T, T) -> T),
+}
+
+impl<T> Clone for Reducer<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Reducer<T> {}
+
+impl<T> Reducer<T> {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Reducer::Sum => "sum",
+            Reducer::Product => "product",
+            Reducer::Max => "max",
+            Reducer::Min => "min",
+            Reducer::And => "and",
+            Reducer::Or => "or",
+            Reducer::Xor => "xor",
+            Reducer::Custom(_) => "custom",
+        }
+    }
+}
+
+/// A value that can be reduced: numbers, booleans, and `Vec`s of them (element-wise).
+/// Numeric vectors travel on the direct-copy path between processes.
+pub trait Reducible: Send + Sized + 'static {
+    /// Combines two contributions.
+    fn combine(self, other: Self, op: Reducer<Self>) -> Self;
+    /// Writes the value (between processes).
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>);
+    /// Reads it back.
+    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError>;
+}
+
+fn unsupported(op: &str, ty: &str) -> ! {
+    panic!("charm-rs: the {op} reducer does not apply to {ty} (logical reducers take bool; arithmetic ones numbers)")
+}
+
+macro_rules! numeric {
+    ($($t:ty),*) => {$(
+        impl Reducible for $t {
+            #[inline]
+            fn combine(self, o: Self, op: Reducer<Self>) -> Self {
+                match op {
+                    Reducer::Sum => self + o,
+                    Reducer::Product => self * o,
+                    Reducer::Max => if o > self { o } else { self },
+                    Reducer::Min => if o < self { o } else { self },
+                    Reducer::Custom(f) => f(self, o),
+                    other => unsupported(other.name(), stringify!($t)),
+                }
+            }
+            fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+                enc.serde(self)
+            }
+            fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
+                dec.serde()
+            }
+        }
+
+        impl Reducible for Vec<$t> {
+            fn combine(mut self, o: Self, op: Reducer<Self>) -> Self {
+                if let Reducer::Custom(f) = op {
+                    return f(self, o);
+                }
+                assert_eq!(
+                    self.len(),
+                    o.len(),
+                    "charm-rs: element-wise reduction of vectors of different lengths ({} and {})",
+                    self.len(),
+                    o.len()
+                );
+                let scalar = match op {
+                    Reducer::Sum => Reducer::Sum,
+                    Reducer::Product => Reducer::Product,
+                    Reducer::Max => Reducer::Max,
+                    Reducer::Min => Reducer::Min,
+                    other => unsupported(other.name(), concat!("Vec<", stringify!($t), ">")),
+                };
+                for (a, b) in self.iter_mut().zip(o) {
+                    *a = a.combine(b, scalar);
+                }
+                self
+            }
+            fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+                enc.bulk(&self[..])
+            }
+            fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
+                dec.bulk_vec()
+            }
+        }
+    )*};
+}
+numeric!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, usize, isize, f32, f64);
+
+impl Reducible for bool {
+    fn combine(self, o: Self, op: Reducer<Self>) -> Self {
+        match op {
+            Reducer::And => self && o,
+            Reducer::Or => self || o,
+            Reducer::Xor => self ^ o,
+            Reducer::Custom(f) => f(self, o),
+            other => unsupported(other.name(), "bool"),
+        }
+    }
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        enc.serde(self)
+    }
+    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
+        dec.serde()
+    }
+}
+
+impl Reducible for Vec<bool> {
+    fn combine(mut self, o: Self, op: Reducer<Self>) -> Self {
+        if let Reducer::Custom(f) = op {
+            return f(self, o);
+        }
+        assert_eq!(
+            self.len(),
+            o.len(),
+            "charm-rs: element-wise reduction of vectors of different lengths"
+        );
+        let scalar = match op {
+            Reducer::And => Reducer::And,
+            Reducer::Or => Reducer::Or,
+            Reducer::Xor => Reducer::Xor,
+            other => unsupported(other.name(), "Vec<bool>"),
+        };
+        for (a, b) in self.iter_mut().zip(o) {
+            *a = a.combine(b, scalar);
+        }
+        self
+    }
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        enc.serde(self)
+    }
+    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
+        dec.serde()
+    }
+}
+
+/// A user type reduced with a custom function only, encoded with serde. Wrap a value in it to
+/// reduce structs: `Custom(my_struct)` with `Reducer::Custom(merge)`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Custom<T>(pub T);
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> Reducible for Custom<T> {
+    fn combine(self, o: Self, op: Reducer<Self>) -> Self {
+        match op {
+            Reducer::Custom(f) => f(self, o),
+            other => unsupported(other.name(), "Custom<T> (use Reducer::Custom)"),
+        }
+    }
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        enc.serde(&self.0)
+    }
+    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
+        dec.serde().map(Custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_and_vectors() {
+        assert_eq!(3.combine(4, Reducer::Sum), 7);
+        assert_eq!(3.0f64.combine(4.0, Reducer::Max), 4.0);
+        assert_eq!(3u8.combine(4, Reducer::Min), 3);
+        assert_eq!(3i64.combine(4, Reducer::Product), 12);
+        assert!(true.combine(false, Reducer::Or));
+        assert!(!true.combine(false, Reducer::And));
+        assert!(true.combine(false, Reducer::Xor));
+        assert_eq!(
+            vec![1.0, 2.0].combine(vec![3.0, 5.0], Reducer::Sum),
+            vec![4.0, 7.0]
+        );
+        assert_eq!(5.combine(9, Reducer::Custom(|a, b| a * 10 + b)), 59);
+        assert_eq!(
+            Custom("a".to_string())
+                .combine(
+                    Custom("b".into()),
+                    Reducer::Custom(|a, b| Custom(a.0 + &b.0))
+                )
+                .0,
+            "ab"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "different lengths")]
+    fn vector_lengths_must_match() {
+        vec![1, 2].combine(vec![1], Reducer::Sum);
+    }
+
+    #[test]
+    #[should_panic(expected = "does not apply")]
+    fn logical_on_numbers_is_an_error() {
+        1.combine(2, Reducer::And);
+    }
+}

@@ -1,0 +1,142 @@
+//! Reductions: every built-in reducer on scalars and vectors, gather, nop, custom reducers,
+//! several reductions in flight, allreduce and barrier in coroutines; on an array, a group and a
+//! single chare.
+
+use charm_rt::prelude::*;
+use charm_rt::{allreduce, barrier, contribute, contribute_gather, contribute_nop, Custom};
+use charm_tests::ok;
+use std::cell::Cell;
+
+/// Targets of one round of reductions.
+#[derive(Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct Targets {
+    sum: Future<u64>,
+    max: Future<f64>,
+    min: Future<i32>,
+    product: Future<u64>,
+    and: Future<bool>,
+    or: Future<bool>,
+    xor: Future<bool>,
+    vec_sum: Future<Vec<f64>>,
+    gather: Future<Vec<String>>,
+    nop: Future<()>,
+    custom: Future<Custom<(u64, u64)>>,
+}
+
+/// Element of the collections under test.
+#[chare]
+pub struct Part {
+    rounds: Cell<u32>,
+}
+
+fn min_max(a: Custom<(u64, u64)>, b: Custom<(u64, u64)>) -> Custom<(u64, u64)> {
+    Custom((a.0 .0.min(b.0 .0), a.0 .1.max(b.0 .1)))
+}
+
+#[chare]
+impl Part {
+    fn new() -> Self {
+        Part {
+            rounds: Cell::new(0),
+        }
+    }
+
+    /// Contributes to every kind of reduction at once (so they are all in flight together).
+    pub fn contribute_all(&self, t: Targets, vec_len: usize) {
+        let me = Self::this_elem().position() as u64;
+        self.rounds.set(self.rounds.get() + 1);
+        contribute(me, Reducer::Sum, t.sum);
+        contribute(me as f64 * 0.5, Reducer::Max, t.max);
+        contribute(-(me as i32), Reducer::Min, t.min);
+        contribute(if me < 5 { me + 1 } else { 1 }, Reducer::Product, t.product);
+        contribute(me != 1, Reducer::And, t.and);
+        contribute(me == 2, Reducer::Or, t.or);
+        contribute(true, Reducer::Xor, t.xor);
+        let v: Vec<f64> = (0..vec_len).map(|i| (i as f64) + me as f64).collect();
+        contribute(v, Reducer::Sum, t.vec_sum);
+        contribute_gather(format!("e{me}@{}", my_pe()), t.gather);
+        contribute_nop(t.nop);
+        contribute(Custom((me, me)), Reducer::Custom(min_max), t.custom);
+    }
+
+    /// Allreduce of the position, twice, with a barrier between; returns both results.
+    pub async fn all(&self) -> (u64, f64) {
+        let me = Self::this_elem().position() as u64;
+        let s = allreduce(me, Reducer::Sum).await;
+        barrier().await;
+        let m = allreduce(vec![me as f64, -(me as f64)], Reducer::Max).await;
+        (s, m[0] + m[1])
+    }
+}
+
+async fn check(name: &str, parts: PartProxy, vec_len: usize) {
+    let n = parts.len() as u64;
+    let t = Targets {
+        sum: Future::new(),
+        max: Future::new(),
+        min: Future::new(),
+        product: Future::new(),
+        and: Future::new(),
+        or: Future::new(),
+        xor: Future::new(),
+        vec_sum: Future::new(),
+        gather: Future::new(),
+        nop: Future::new(),
+        custom: Future::new(),
+    };
+    parts.contribute_all(t, vec_len);
+    assert_eq!(t.sum.await, n * (n - 1) / 2, "{name}: sum");
+    assert_eq!(t.max.await, (n - 1) as f64 * 0.5, "{name}: max");
+    assert_eq!(t.min.await, -((n - 1) as i32), "{name}: min");
+    assert_eq!(
+        t.product.await,
+        (1..=n.min(5)).product::<u64>(),
+        "{name}: product"
+    );
+    assert_eq!(t.and.await, n < 2, "{name}: and");
+    assert_eq!(t.or.await, n > 2, "{name}: or");
+    assert_eq!(t.xor.await, n % 2 == 1, "{name}: xor");
+    let v = t.vec_sum.await;
+    assert_eq!(v.len(), vec_len);
+    for (i, x) in v.iter().enumerate() {
+        assert_eq!(
+            *x,
+            (i as f64) * n as f64 + (n * (n - 1) / 2) as f64,
+            "{name}: vec sum [{i}]"
+        );
+    }
+    let g = t.gather.await;
+    assert_eq!(g.len() as u64, n, "{name}: gather");
+    for (i, (s, e)) in g.iter().zip(parts.elems()).enumerate() {
+        assert_eq!(s, &format!("e{i}@{}", e.pe()), "{name}: gather order");
+    }
+    t.nop.await;
+    assert_eq!(t.custom.await.0, (0, n - 1), "{name}: custom");
+}
+
+fn main() {
+    charm_rt::start(|_args| async move {
+        let pes = num_pes() as u64;
+        // Array: 2-D, several elements per PE, a vector on the direct-copy path (160 KB).
+        let array = PartProxy::new_array((3, 5));
+        check("array", array, 20_000).await;
+        // Two more rounds on the same array: reductions are matched by order.
+        check("array round 2", array, 3).await;
+        check("array round 3", array, 0).await;
+        let group = PartProxy::new_group();
+        check("group", group, 10).await;
+        let single = PartProxy::new_array(1);
+        check("single", single, 10).await;
+
+        let res = array.all_ret().await.expect("allreduce");
+        let n = array.len() as u64;
+        assert!(
+            res.iter()
+                .all(|&(s, m)| s == n * (n - 1) / 2 && m == (n - 1) as f64),
+            "allreduce: {res:?}"
+        );
+        let res = group.all_ret().await.expect("allreduce on a group");
+        assert!(res.iter().all(|&(s, _)| s == pes * (pes - 1) / 2));
+        ok("reductions");
+    })
+}
