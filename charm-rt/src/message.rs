@@ -163,6 +163,17 @@ pub enum Control {
     Exit(i32),
 }
 
+/// Steps of a reduction.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+pub enum RedPhase {
+    /// A partial result from a child PE in the tree.
+    Up,
+    /// An allreduce result from the parent PE.
+    Down,
+    /// An allreduce partial from the hosting PE at this index (all-to-all exchange).
+    Exchange(u32),
+}
+
 /// Where an envelope goes on its PE.
 #[derive(Debug)]
 pub enum Dest {
@@ -182,15 +193,14 @@ pub enum Dest {
     Create(Box<CollectionMeta>),
     /// A value for a future.
     Future(FutureId),
-    /// A partial result of a reduction from a child PE (`down`: an allreduce result from the
-    /// parent).
+    /// A partial or final result of a reduction.
     Reduction {
         /// The collection.
         coll: CollectionId,
         /// Reduction number.
         seq: u32,
-        /// Direction in the tree.
-        down: bool,
+        /// Which step.
+        phase: RedPhase,
     },
     /// A runtime-internal message.
     Control(Control),

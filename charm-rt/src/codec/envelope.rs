@@ -6,7 +6,9 @@
 
 use super::{encode_into, encode_with_externals, CodecError, Decoder, Externals, WireBuf};
 use crate::ids::{CollectionId, EntryId};
-use crate::message::{Body, CollectionMeta, Control, Dest, Envelope, FutureId, ReplyTo, WireBody};
+use crate::message::{
+    Body, CollectionMeta, Control, Dest, Envelope, FutureId, RedPhase, ReplyTo, WireBody,
+};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -17,7 +19,7 @@ enum WireDest {
     Create(CollectionMeta),
     Future(FutureId),
     Exit(i32),
-    Reduction(CollectionId, u32, bool),
+    Reduction(CollectionId, u32, RedPhase),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -47,7 +49,7 @@ pub fn encode_envelope<'a>(
         Dest::Broadcast { coll } => WireDest::Broadcast(*coll),
         Dest::Create(meta) => WireDest::Create(**meta),
         Dest::Future(id) => WireDest::Future(*id),
-        Dest::Reduction { coll, seq, down } => WireDest::Reduction(*coll, *seq, *down),
+        Dest::Reduction { coll, seq, phase } => WireDest::Reduction(*coll, *seq, *phase),
         Dest::Control(Control::Exit(code)) => WireDest::Exit(*code),
     };
     let reply = env.reply.map(|r| WireReply {
@@ -99,7 +101,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
         WireDest::Broadcast(coll) => Dest::Broadcast { coll },
         WireDest::Create(meta) => Dest::Create(Box::new(meta)),
         WireDest::Future(id) => Dest::Future(id),
-        WireDest::Reduction(coll, seq, down) => Dest::Reduction { coll, seq, down },
+        WireDest::Reduction(coll, seq, phase) => Dest::Reduction { coll, seq, phase },
         WireDest::Exit(code) => Dest::Control(Control::Exit(code)),
     };
     let reply = header.reply.map(|r| ReplyTo {

@@ -3,7 +3,7 @@
 use super::ops::{Acc, Ops};
 use crate::collections::table::LocalCollection;
 use crate::ids::CollectionId;
-use crate::message::{Body, Dest, Envelope, FutureId};
+use crate::message::{Body, Dest, Envelope, FutureId, RedPhase};
 use crate::scheduler::{with_pe, Pe};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -17,16 +17,23 @@ pub(crate) enum Target {
     All(FutureId),
 }
 
+/// Up to this many hosting PEs, an allreduce exchanges partial results all-to-all (one message
+/// latency) instead of going up and down the tree (two).
+const EXCHANGE_MAX: usize = 8;
+
 /// This PE's state of one reduction.
 pub(crate) struct RedState {
     local_left: u32,
     children_left: u32,
     acc: Option<Acc>,
     ops: Option<Rc<dyn Ops>>,
-    early_children: Vec<Body>,
+    /// Messages that arrived before the first local contribution told the value type.
+    early: Vec<(RedPhase, Body)>,
     target: Option<Target>,
     waiters: Vec<FutureId>,
     sent_up: bool,
+    /// All-to-all allreduce: every hosting PE's partial, by its index among the hosting PEs.
+    slots: Vec<Option<Acc>>,
 }
 
 /// Reductions in flight on one PE, by collection and sequence number.
@@ -38,6 +45,9 @@ pub(crate) type Reductions = HashMap<(CollectionId, u32), RedState>;
 pub(crate) struct TreePlace {
     pub parent: Option<u32>,
     pub children: smallvec::SmallVec<[u32; 4]>,
+    /// All PEs hosting elements, in order, and this PE's index among them.
+    pub hosting: Vec<u32>,
+    pub index: usize,
 }
 
 pub(crate) fn tree_place(hosting: &[u32], me: u32) -> TreePlace {
@@ -49,6 +59,17 @@ pub(crate) fn tree_place(hosting: &[u32], me: u32) -> TreePlace {
         children: (4 * i + 1..=4 * i + 4)
             .filter_map(|c| hosting.get(c).copied())
             .collect(),
+        hosting: hosting.to_vec(),
+        index: i,
+    }
+}
+
+impl TreePlace {
+    /// Whether an allreduce to `target` exchanges partials all-to-all rather than using the tree.
+    fn exchanges(&self, target: Target) -> bool {
+        matches!(target, Target::All(_))
+            && self.hosting.len() > 1
+            && self.hosting.len() <= EXCHANGE_MAX
     }
 }
 
@@ -58,10 +79,11 @@ fn new_state(c: &LocalCollection) -> RedState {
         children_left: c.tree.children.len() as u32,
         acc: None,
         ops: None,
-        early_children: Vec::new(),
+        early: Vec::new(),
         target: None,
         waiters: Vec::new(),
         sent_up: false,
+        slots: Vec::new(),
     }
 }
 
@@ -96,28 +118,146 @@ pub(crate) fn contribute(ops: Rc<dyn Ops>, value: Acc, target: Target) {
             }
             st.acc = Some(ops.combine(st.acc.take(), value));
             st.local_left -= 1;
-            std::mem::take(&mut st.early_children)
+            std::mem::take(&mut st.early)
         };
-        for body in early {
-            child_partial(pe, &coll, key, body);
+        for (phase, body) in early {
+            arrived(pe, &coll, key, phase, body);
         }
-        check_complete(pe, &coll, key);
+        if coll.tree.exchanges(target) {
+            exchange_local_done(pe, &coll, key);
+        } else {
+            check_complete(pe, &coll, key);
+        }
     })
 }
 
-/// A partial result from a child PE.
-pub(crate) fn child_partial(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), body: Body) {
-    let ops = {
-        let mut reds = pe.reductions.borrow_mut();
-        let st = reds.entry(key).or_insert_with(|| new_state(coll));
-        match &st.ops {
-            None => {
-                // No local contribution yet, so the value type is unknown: keep it for later.
-                st.early_children.push(body);
-                return;
-            }
-            Some(ops) => ops.clone(),
+/// A reduction message from another PE.
+pub(crate) fn arrived(
+    pe: &Pe,
+    coll: &LocalCollection,
+    key: (CollectionId, u32),
+    phase: RedPhase,
+    body: Body,
+) {
+    match phase {
+        RedPhase::Up => child_partial(pe, coll, key, body),
+        RedPhase::Down => down(pe, coll, key, body),
+        RedPhase::Exchange(from) => exchange_partial(pe, coll, key, from as usize, body),
+    }
+}
+
+/// The operations of a reduction, or `None` after keeping `body` for when they are known.
+fn ops_or_keep(
+    pe: &Pe,
+    coll: &LocalCollection,
+    key: (CollectionId, u32),
+    phase: RedPhase,
+    body: Body,
+) -> Option<(Rc<dyn Ops>, Body)> {
+    let mut reds = pe.reductions.borrow_mut();
+    let st = reds.entry(key).or_insert_with(|| new_state(coll));
+    match &st.ops {
+        None => {
+            // No local contribution yet, so the value type is unknown: keep it for later.
+            st.early.push((phase, body));
+            None
         }
+        Some(ops) => Some((ops.clone(), body)),
+    }
+}
+
+/// All-to-all allreduce: this PE's elements all contributed; send the partial to every other
+/// hosting PE.
+fn exchange_local_done(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32)) {
+    let (acc, ops) = {
+        let mut reds = pe.reductions.borrow_mut();
+        let Some(st) = reds.get_mut(&key) else { return };
+        if st.local_left > 0 || st.sent_up {
+            return;
+        }
+        st.sent_up = true;
+        (
+            st.acc.take().expect("a contribution"),
+            st.ops.clone().expect("operations"),
+        )
+    };
+    let t = &coll.tree;
+    let (copies, _) = ops.fan_out(&acc, t.hosting.len() - 1, 0);
+    let others = t.hosting.iter().enumerate().filter(|(i, _)| *i != t.index);
+    for ((_, &p), msg) in others.zip(copies) {
+        let env = Envelope {
+            dest: Dest::Reduction {
+                coll: key.0,
+                seq: key.1,
+                phase: RedPhase::Exchange(t.index as u32),
+            },
+            entry: 0,
+            reply: None,
+            body: Body::Typed(msg),
+        };
+        pe.route(p as usize, env);
+    }
+    store_slot(pe, coll, key, t.index, acc);
+}
+
+fn exchange_partial(
+    pe: &Pe,
+    coll: &LocalCollection,
+    key: (CollectionId, u32),
+    from: usize,
+    body: Body,
+) {
+    let Some((ops, body)) = ops_or_keep(pe, coll, key, RedPhase::Exchange(from as u32), body)
+    else {
+        return;
+    };
+    let v = ops
+        .decode_down(body)
+        .unwrap_or_else(|e| pe.abort(&format!("allreduce message: {e}")));
+    store_slot(pe, coll, key, from, v);
+}
+
+/// Records one PE's partial; when all are there, combines them in PE order (so every PE computes
+/// the same bits) and resolves the local contributors.
+fn store_slot(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), index: usize, v: Acc) {
+    let n = coll.tree.hosting.len();
+    let done = {
+        let mut reds = pe.reductions.borrow_mut();
+        let st = reds.get_mut(&key).expect("reduction state");
+        if st.slots.is_empty() {
+            st.slots.resize_with(n, || None);
+        }
+        if index >= n || st.slots[index].is_some() {
+            drop(reds);
+            pe.abort(&format!(
+                "allreduce partial from hosting PE #{index} arrived twice or out of range"
+            ));
+        }
+        st.slots[index] = Some(v);
+        if st.sent_up && st.slots.iter().all(Option::is_some) {
+            reds.remove(&key)
+        } else {
+            None
+        }
+    };
+    if let Some(st) = done {
+        let ops = st.ops.expect("operations");
+        let mut acc = None;
+        for slot in st.slots {
+            acc = Some(ops.combine(acc, slot.expect("all slots filled")));
+        }
+        let acc = acc.expect("at least one PE");
+        let (_, mine) = ops.fan_out(&acc, 0, st.waiters.len());
+        for (f, msg) in st.waiters.iter().zip(mine) {
+            pe.deposit(*f, Body::Typed(msg));
+        }
+    }
+}
+
+/// A partial result from a child PE.
+fn child_partial(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), body: Body) {
+    let Some((ops, body)) = ops_or_keep(pe, coll, key, RedPhase::Up, body) else {
+        return;
     };
     let v = ops
         .decode_child(body)
@@ -155,7 +295,7 @@ fn check_complete(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32)) {
                 dest: Dest::Reduction {
                     coll: coll_id,
                     seq,
-                    down: false,
+                    phase: RedPhase::Up,
                 },
                 entry: 0,
                 reply: None,
@@ -200,7 +340,7 @@ fn fan_out(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), ops: &Rc<d
             dest: Dest::Reduction {
                 coll: key.0,
                 seq: key.1,
-                down: true,
+                phase: RedPhase::Down,
             },
             entry: 0,
             reply: None,
@@ -214,7 +354,7 @@ fn fan_out(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), ops: &Rc<d
 }
 
 /// The allreduce result from the parent PE.
-pub(crate) fn down(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), body: Body) {
+fn down(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), body: Body) {
     let ops = pe
         .reductions
         .borrow()

@@ -77,23 +77,19 @@ impl Pe {
                 }
             }
             Dest::Create(meta) => self.create_local(*meta, body),
-            Dest::Reduction { coll, seq, down } => {
+            Dest::Reduction { coll, seq, phase } => {
                 let Some(c) = self.lookup(coll) else {
                     return self.park(
                         coll,
                         Envelope {
-                            dest: Dest::Reduction { coll, seq, down },
+                            dest: Dest::Reduction { coll, seq, phase },
                             entry,
                             reply,
                             body,
                         },
                     );
                 };
-                if down {
-                    crate::reduction::state::down(self, &c, (coll, seq), body);
-                } else {
-                    crate::reduction::state::child_partial(self, &c, (coll, seq), body);
-                }
+                crate::reduction::state::arrived(self, &c, (coll, seq), phase, body);
             }
             Dest::Future(id) => self.deposit(id, body),
             Dest::Control(Control::Exit(code)) => {
