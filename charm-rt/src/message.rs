@@ -31,16 +31,21 @@ impl<M: Message> ErasedMessage for M {
     }
 }
 
+/// Direct-copy arguments received outside the message buffer (boxed behind a thin pointer so
+/// that envelopes stay small).
+#[derive(Clone, Debug)]
+pub struct Segments(pub Vec<Segment>);
+
 /// An encoded body. The buffer is shared when several receivers read the same bytes (broadcasts).
 #[derive(Clone, Debug)]
 pub struct WireBody {
     /// The buffer.
     pub buf: Arc<WireBuf>,
     /// Where the body starts in it (8-aligned).
-    pub start: usize,
+    pub start: u32,
     /// Direct-copy arguments that arrived outside the buffer (see `codec`); boxed so that the
     /// common case keeps envelopes small.
-    pub external: Option<Box<[Segment]>>,
+    pub external: Option<Box<Segments>>,
 }
 
 impl WireBody {
@@ -55,16 +60,16 @@ impl WireBody {
 
     /// A decoder over the body; external arguments are handed over without a copy.
     pub fn decoder(&mut self) -> Result<Decoder<'_>, CodecError> {
-        let bytes = &self.buf.as_bytes()[self.start..];
+        let bytes = &self.buf.as_bytes()[self.start as usize..];
         match &mut self.external {
-            Some(ext) => Decoder::with_externals(bytes, ext),
+            Some(ext) => Decoder::with_externals(bytes, &mut ext.0),
             None => Decoder::new(bytes),
         }
     }
 
     /// The body's bytes.
     pub fn bytes(&self) -> &[u8] {
-        &self.buf.as_bytes()[self.start..]
+        &self.buf.as_bytes()[self.start as usize..]
     }
 }
 
@@ -157,10 +162,16 @@ pub struct CollectionMeta {
 }
 
 /// Runtime-internal messages.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub enum Control {
     /// End the PE's scheduler with this exit code.
     Exit(i32),
+    /// (To PE 0) resolve this future at the next quiescence.
+    QdStart(FutureId),
+    /// (From PE 0) report your message counts once idle, for this wave.
+    QdRequest(u32),
+    /// (To PE 0) the counts for this wave (in the body).
+    QdReply(u32),
 }
 
 /// Steps of a reduction.
@@ -171,7 +182,7 @@ pub enum RedPhase {
     /// An allreduce result from the parent PE.
     Down,
     /// An allreduce partial from the hosting PE at this index (all-to-all exchange).
-    Exchange(u32),
+    Exchange(u8),
 }
 
 /// Where an envelope goes on its PE.
@@ -217,4 +228,21 @@ pub struct Envelope {
     pub reply: Option<ReplyTo>,
     /// The payload.
     pub body: Body,
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn envelopes_stay_small() {
+        // Every message moves one of these through queues: a regression guard on its size
+        // (80 bytes: Dest 24, Body 32, reply 16, entry 4).
+        use std::mem::size_of;
+        let sizes = (
+            size_of::<super::Envelope>(),
+            size_of::<super::Dest>(),
+            size_of::<super::Body>(),
+            size_of::<Option<super::ReplyTo>>(),
+        );
+        assert!(sizes.0 <= 80, "Envelope, Dest, Body, reply: {sizes:?}");
+    }
 }

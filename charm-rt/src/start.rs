@@ -119,6 +119,23 @@ pub fn spawn(fut: impl Future<Output = ()> + 'static) {
     with_pe(|pe| pe.spawn(fut, pe.current.get(), crate::scheduler::Origin::Spawned))
 }
 
+/// Resolves `done` when the whole job is quiescent: no PE runs an entry method, none is queued
+/// and none is in flight (Charm4py's `charm.startQD`). Callable from any PE.
+pub fn start_qd(done: crate::Future<()>) {
+    with_pe(|pe| pe.start_qd(done.id()))
+}
+
+/// Waits until the whole job is quiescent (Charm4py's `charm.waitQD`).
+///
+/// A job that becomes quiescent while coroutines still await futures can never continue; when
+/// nobody waits for quiescence, the runtime ends such a job with a report of those futures
+/// instead of hanging.
+pub async fn wait_qd() {
+    let f = crate::Future::<()>::new();
+    start_qd(f);
+    f.await
+}
+
 /// Lets other messages and coroutines on this PE run before continuing.
 pub async fn yield_now() {
     let mut yielded = false;

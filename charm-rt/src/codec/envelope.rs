@@ -18,7 +18,7 @@ enum WireDest {
     Broadcast(CollectionId),
     Create(CollectionMeta),
     Future(FutureId),
-    Exit(i32),
+    Control(Control),
     Reduction(CollectionId, u32, RedPhase),
 }
 
@@ -50,7 +50,7 @@ pub fn encode_envelope<'a>(
         Dest::Create(meta) => WireDest::Create(**meta),
         Dest::Future(id) => WireDest::Future(*id),
         Dest::Reduction { coll, seq, phase } => WireDest::Reduction(*coll, *seq, *phase),
-        Dest::Control(Control::Exit(code)) => WireDest::Exit(*code),
+        Dest::Control(c) => WireDest::Control(*c),
     };
     let reply = env.reply.map(|r| WireReply {
         future: r.future,
@@ -102,7 +102,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
         WireDest::Create(meta) => Dest::Create(Box::new(meta)),
         WireDest::Future(id) => Dest::Future(id),
         WireDest::Reduction(coll, seq, phase) => Dest::Reduction { coll, seq, phase },
-        WireDest::Exit(code) => Dest::Control(Control::Exit(code)),
+        WireDest::Control(c) => Dest::Control(c),
     };
     let reply = header.reply.map(|r| ReplyTo {
         future: r.future,
@@ -111,7 +111,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
     });
     let body = Body::Wire(WireBody {
         buf: Arc::new(buf),
-        start: body_start,
+        start: body_start as u32,
         external: None,
     });
     Ok(Envelope {

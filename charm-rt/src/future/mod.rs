@@ -12,7 +12,7 @@ mod wait;
 pub use wait::{wait_all, WaitAny};
 
 use crate::error::CallError;
-use crate::message::{Body, Dest, Envelope, FutureId};
+use crate::message::FutureId;
 use crate::scheduler::{try_with_pe, with_pe, Pe};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::future::IntoFuture;
@@ -120,21 +120,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Future<T> {
 }
 
 fn send_value(id: FutureId, msg: Box<dyn crate::message::ErasedMessage>) {
-    with_pe(|pe| {
-        if id.pe as usize == pe.id {
-            pe.deposit(id, Body::Typed(msg));
-        } else {
-            pe.endpoint.send(
-                id.pe as usize,
-                Envelope {
-                    dest: Dest::Future(id),
-                    entry: 0,
-                    reply: None,
-                    body: Body::Typed(msg),
-                },
-            );
-        }
-    })
+    with_pe(|pe| pe.send_future(id, msg))
 }
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> IntoFuture for Future<T> {

@@ -202,6 +202,35 @@ impl FutureTable {
             .is_some_and(|p| p.values.len() as u32 == p.expected)
     }
 
+    /// Futures that a coroutine is waiting on (a waker is registered and values are missing):
+    /// how many, and a description of the first few.
+    pub(crate) fn awaited(&self) -> (u64, Vec<String>) {
+        let mut n = 0;
+        let mut about = Vec::new();
+        for (slot, s) in self.slots.iter().enumerate() {
+            if let Some(p) = &s.pending {
+                if p.waker.is_some() && !p.abandoned && (p.values.len() as u32) < p.expected {
+                    n += 1;
+                    if about.len() < 8 {
+                        let id = FutureId {
+                            pe: self.pe,
+                            slot: slot as u32,
+                            gen: s.gen,
+                        };
+                        about.push(format!(
+                            "{id} created at {}, awaited on PE {} ({} of {} value(s) arrived)",
+                            p.created_at,
+                            self.pe,
+                            p.values.len(),
+                            p.expected
+                        ));
+                    }
+                }
+            }
+        }
+        (n, about)
+    }
+
     /// The awaiting handle is gone: free the slot now or when the last value arrives.
     pub(crate) fn abandon(&mut self, id: FutureId) {
         if let Some(p) = self.pending_mut(id) {

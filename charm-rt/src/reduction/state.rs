@@ -189,7 +189,7 @@ fn exchange_local_done(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32)
             dest: Dest::Reduction {
                 coll: key.0,
                 seq: key.1,
-                phase: RedPhase::Exchange(t.index as u32),
+                phase: RedPhase::Exchange(t.index as u8),
             },
             entry: 0,
             reply: None,
@@ -207,8 +207,7 @@ fn exchange_partial(
     from: usize,
     body: Body,
 ) {
-    let Some((ops, body)) = ops_or_keep(pe, coll, key, RedPhase::Exchange(from as u32), body)
-    else {
+    let Some((ops, body)) = ops_or_keep(pe, coll, key, RedPhase::Exchange(from as u8), body) else {
         return;
     };
     let v = ops
@@ -305,25 +304,9 @@ fn check_complete(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32)) {
         }
         (None, Target::Future(f)) => {
             let r = ops.result_message(acc);
-            send_future(pe, f, r);
+            pe.send_future(f, r);
         }
         (None, Target::All(_)) => fan_out(pe, coll, key, &ops, acc),
-    }
-}
-
-fn send_future(pe: &Pe, f: FutureId, msg: Box<dyn crate::message::ErasedMessage>) {
-    if f.pe as usize == pe.id {
-        pe.deposit(f, Body::Typed(msg));
-    } else {
-        pe.endpoint.send(
-            f.pe as usize,
-            Envelope {
-                dest: Dest::Future(f),
-                entry: 0,
-                reply: None,
-                body: Body::Typed(msg),
-            },
-        );
     }
 }
 

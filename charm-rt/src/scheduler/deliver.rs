@@ -97,6 +97,7 @@ impl Pe {
                     self.exit_code.set(Some(code));
                 }
             }
+            Dest::Control(c) => self.qd_control(c, body),
         }
     }
 
@@ -198,19 +199,21 @@ impl Pe {
 
     /// Sends a value to a future, depositing it at once when the future is on this PE.
     pub(crate) fn send_to_future(&self, r: ReplyTo, msg: Box<dyn ErasedMessage>) {
-        let id = r.future;
+        self.send_future(r.future, msg)
+    }
+
+    /// Sends a value to the future `id`: deposited at once on its own PE, else a message.
+    pub(crate) fn send_future(&self, id: crate::message::FutureId, msg: Box<dyn ErasedMessage>) {
         if id.pe as usize == self.id {
             self.deposit(id, Body::Typed(msg));
         } else {
-            self.endpoint.send(
-                id.pe as usize,
-                Envelope {
-                    dest: Dest::Future(id),
-                    entry: 0,
-                    reply: None,
-                    body: Body::Typed(msg),
-                },
-            );
+            let env = Envelope {
+                dest: Dest::Future(id),
+                entry: 0,
+                reply: None,
+                body: Body::Typed(msg),
+            };
+            self.route(id.pe as usize, env);
         }
     }
 

@@ -6,6 +6,7 @@
 
 mod deliver;
 mod profile;
+mod qd;
 mod task;
 
 pub(crate) use task::{Origin, TaskKey};
@@ -91,6 +92,7 @@ pub(crate) struct Pe {
     next_seq: Cell<u64>,
     pub next_single: Cell<u32>,
     pub profile: profile::Profile,
+    pub qd: qd::Qd,
 }
 
 thread_local! {
@@ -151,6 +153,7 @@ impl Pe {
             next_seq: Cell::new(0),
             next_single: Cell::new(id as u32),
             profile: profile::Profile::new(profile),
+            qd: qd::Qd::default(),
         })
     }
 
@@ -168,6 +171,9 @@ impl Pe {
         if to == self.id {
             self.queue.borrow_mut().push_back(env);
         } else {
+            // Only messages between PEs are counted for quiescence: a PE reports only when
+            // idle, by which time its own queue is empty.
+            self.count_sent(&env);
             self.endpoint.send(to, env);
         }
     }
@@ -289,6 +295,7 @@ impl Pe {
             match self.endpoint.try_recv() {
                 Some(env) => {
                     worked = true;
+                    self.count_processed(&env);
                     self.deliver(env);
                     self.run_ready();
                 }
@@ -345,12 +352,19 @@ impl Pe {
             }
             if self.run_once() {
                 idle.busy();
+                self.qd_busy();
             } else if idle.idle_should_sleep() {
-                self.endpoint
-                    .doorbell()
-                    .sleep(self.endpoint.max_sleep(), || {
-                        self.endpoint.has_incoming() || self.wake.has_foreign()
-                    });
+                // Idle for a while: answer a quiescence wave (or, on PE 0, start one) first.
+                self.qd_idle();
+                let timeout = match (self.endpoint.max_sleep(), self.qd_max_sleep()) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                self.endpoint.doorbell().sleep(timeout, || {
+                    self.endpoint.has_incoming()
+                        || self.wake.has_foreign()
+                        || !self.queue.borrow().is_empty()
+                });
                 idle.busy();
             }
         }

@@ -179,7 +179,7 @@ impl MpiEndpoint {
                         let segs = layout
                             .into_iter()
                             .map(|(bytes, elem)| self.receive_segment(source, bytes, elem));
-                        w.external = Some(segs.collect());
+                        w.external = Some(Box::new(crate::message::Segments(segs.collect())));
                     }
                 }
                 Err(e) => crate::error::abort_job(

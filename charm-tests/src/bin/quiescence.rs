@@ -1,0 +1,90 @@
+//! Quiescence detection: `wait_qd` after a cascade of fire-and-forget messages, `start_qd` from
+//! a chare, and the report of a job that waits on futures nobody can resolve.
+//!
+//! Modes: `wait` (default), `hang_main`, `hang_coroutine`.
+
+use charm_rt::prelude::*;
+use charm_tests::ok;
+use std::cell::Cell;
+
+/// Passes a token along the array, counting hops, with no reply to anyone.
+#[chare]
+pub struct Relay {
+    hops: Cell<u64>,
+}
+
+#[chare]
+impl Relay {
+    fn new() -> Self {
+        Relay { hops: Cell::new(0) }
+    }
+
+    /// Counts a hop and passes the token on while `left > 0`, fanning out every 10th hop.
+    pub fn hop(&self, left: u32) {
+        self.hops.set(self.hops.get() + 1);
+        if left > 0 {
+            let array = Self::this_proxy();
+            let next = (Self::this_elem().position() + 1) % array.len();
+            array.elem(next).hop(left - 1);
+            if left.is_multiple_of(10) {
+                array.elem((next + 3) % array.len()).hop(0);
+            }
+        }
+    }
+
+    /// Hops counted here.
+    pub fn hops(&self) -> u64 {
+        self.hops.get()
+    }
+
+    /// Asks for `f` at quiescence, from this element's PE.
+    pub fn notify_at_qd(&self, f: Future<()>) {
+        charm_rt::start_qd(f);
+    }
+
+    /// Awaits a future that nobody will ever resolve.
+    pub async fn stuck(&self) {
+        let never = Future::<u32>::new();
+        let _ = never.await;
+    }
+}
+
+fn main() {
+    charm_rt::start(|args| async move {
+        let mode = args.get(1).cloned().unwrap_or_else(|| "wait".into());
+        let relays = RelayProxy::new_array(8);
+        match mode.as_str() {
+            "wait" => {
+                for round in 0..3u64 {
+                    relays.elem(0).hop(1000);
+                    charm_rt::wait_qd().await;
+                    let hops: u64 = relays.hops_ret().await.unwrap().iter().sum();
+                    assert_eq!(
+                        hops,
+                        (round + 1) * (1001 + 100),
+                        "all hops done at quiescence (round {round})"
+                    );
+                }
+                // start_qd from a chare on the last PE.
+                let f = Future::new();
+                relays.elem(7).notify_at_qd(f);
+                relays.elem(3).hop(500);
+                f.await;
+                let hops: u64 = relays.hops_ret().await.unwrap().iter().sum();
+                assert_eq!(hops, 3 * 1101 + 501 + 50);
+                ok("quiescence");
+            }
+            "hang_main" => {
+                let never = Future::<u32>::new();
+                relays.elem(1).hop(10);
+                never.await;
+                unreachable!("nobody resolves this future");
+            }
+            "hang_coroutine" => {
+                relays.elem(5).stuck_awaitable().await.unwrap();
+                unreachable!("the coroutine never finishes");
+            }
+            other => panic!("unknown mode {other}"),
+        }
+    })
+}

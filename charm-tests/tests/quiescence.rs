@@ -1,0 +1,23 @@
+//! Quiescence detection and the report of a job that can never continue, on 1, 2 and 4 PEs.
+
+mod common;
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_quiescence");
+
+pes_tests! {
+    wait_qd_and_start_qd => |pes| {
+        run(BIN, pes, &["wait"]).assert_ok("quiescence");
+    };
+    idle_main_is_reported => |pes| {
+        run(BIN, pes, &["hang_main"])
+            .assert_code(1)
+            .assert_stderr_has(&["idle and can never continue", "1 future(s)", "created at", "quiescence.rs"]);
+    };
+    idle_coroutine_is_reported => |pes| {
+        // The coroutine's future and main's awaitable reply: two futures.
+        run(BIN, pes, &["hang_coroutine"])
+            .assert_code(1)
+            .assert_stderr_has(&["idle and can never continue", "2 future(s)", "quiescence.rs"]);
+    };
+}
