@@ -49,6 +49,7 @@
 #![warn(missing_docs)]
 
 mod banner;
+mod channel;
 pub mod codec;
 mod collections;
 mod config;
@@ -65,7 +66,9 @@ mod start;
 #[doc(hidden)]
 pub mod __private;
 
+pub use channel::{Channel, Recv};
 pub use charm_macros::chare;
+pub use codec::{Marshal, Serde};
 pub use collections::{this_index, CollectionRef, ElemRef};
 pub use config::{Config, ConfigError};
 pub use error::CallError;

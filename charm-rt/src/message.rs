@@ -215,6 +215,8 @@ pub enum Dest {
     },
     /// A runtime-internal message.
     Control(Control),
+    /// A value on a channel.
+    Channel(Box<crate::channel::ChanAddr>),
 }
 
 /// A message with its address.

@@ -105,6 +105,12 @@ pub(crate) fn types(item: &syn::ItemStruct, m: &StructModel) -> TokenStream {
                 }
             }
 
+            impl ::core::convert::From<#elem> for ::charm_rt::ElemRef {
+                fn from(p: #elem) -> Self {
+                    p.0
+                }
+            }
+
             impl #elem {
                 /// PE that hosts this element.
                 pub fn pe(&self) -> usize {

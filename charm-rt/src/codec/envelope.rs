@@ -20,6 +20,7 @@ enum WireDest {
     Future(FutureId),
     Control(Control),
     Reduction(CollectionId, u32, RedPhase),
+    Channel(crate::channel::ChanAddr),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -51,6 +52,7 @@ pub fn encode_envelope<'a>(
         Dest::Future(id) => WireDest::Future(*id),
         Dest::Reduction { coll, seq, phase } => WireDest::Reduction(*coll, *seq, *phase),
         Dest::Control(c) => WireDest::Control(*c),
+        Dest::Channel(a) => WireDest::Channel(**a),
     };
     let reply = env.reply.map(|r| WireReply {
         future: r.future,
@@ -103,6 +105,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
         WireDest::Future(id) => Dest::Future(id),
         WireDest::Reduction(coll, seq, phase) => Dest::Reduction { coll, seq, phase },
         WireDest::Control(c) => Dest::Control(c),
+        WireDest::Channel(a) => Dest::Channel(Box::new(a)),
     };
     let reply = header.reply.map(|r| ReplyTo {
         future: r.future,

@@ -17,10 +17,12 @@
 //! that the decoder hands to the receiver as its `Vec` without a copy.
 
 mod envelope;
+mod marshal;
 mod segment;
 mod wire;
 
 pub use envelope::{decode_envelope, encode_envelope};
+pub use marshal::{Marshal, Serde};
 pub use segment::Segment;
 pub use wire::WireBuf;
 

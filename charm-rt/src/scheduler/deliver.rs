@@ -98,6 +98,7 @@ impl Pe {
                 }
             }
             Dest::Control(c) => self.qd_control(c, body),
+            Dest::Channel(addr) => self.channel_arrived(*addr, body),
         }
     }
 

@@ -85,6 +85,7 @@ pub(crate) struct Pe {
     pub futures: RefCell<FutureTable>,
     pub gathers: RefCell<HashMap<FutureId, Gather>>,
     pub reductions: RefCell<crate::reduction::state::Reductions>,
+    pub channels: RefCell<crate::channel::Channels>,
     pub current: Cell<Option<ElemCtx>>,
     /// Collection whose elements are being constructed (not yet in `collections`).
     pub constructing: Cell<Option<crate::message::CollectionMeta>>,
@@ -147,6 +148,7 @@ impl Pe {
             futures: RefCell::new(FutureTable::new(id)),
             gathers: RefCell::new(HashMap::new()),
             reductions: RefCell::new(HashMap::new()),
+            channels: RefCell::new(Default::default()),
             current: Cell::new(None),
             constructing: Cell::new(None),
             exit_code: Cell::new(None),

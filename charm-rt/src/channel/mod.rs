@@ -1,0 +1,212 @@
+//! Channels: in-order streams of values between two chares (Charm4py's `Channel`).
+//!
+//! Both ends create their end with the other element's proxy; the k-th channel one element
+//! creates to another is matched with the k-th channel the other creates back. Sending never
+//! blocks; receiving is awaited in a coroutine and returns values in sending order (each value
+//! carries a sequence number; early arrivals wait). Values are [`Marshal`], so `Vec`s of plain
+//! numbers (also inside tuples) travel on the direct-copy path.
+
+use crate::codec::{CodecError, Encoder, Marshal};
+use crate::collections::ElemRef;
+use crate::ids::CollectionId;
+use crate::message::{Body, Dest, Envelope, Message};
+use crate::scheduler::{with_pe, Pe};
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+/// An element: collection and row-major position.
+pub(crate) type Addr = (CollectionId, u32);
+
+/// Names one direction of a channel: messages from `from` to `to`, channel number `k`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
+pub struct ChanAddr {
+    to: Addr,
+    from: Addr,
+    k: u32,
+    seq: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct ChanState {
+    next: u64,
+    early: BTreeMap<u64, Body>,
+    waker: Option<Waker>,
+}
+
+/// Channel ends of one PE: arrived values by (receiver, sender, number), and how many channels
+/// each local element opened to each peer.
+#[derive(Default)]
+pub(crate) struct Channels {
+    states: HashMap<(Addr, Addr, u32), ChanState>,
+    opened: HashMap<(Addr, Addr), u32>,
+}
+
+/// One end of a channel carrying values of type `T`. Create it inside an entry method,
+/// constructor or coroutine of an element; keep it in the chare.
+pub struct Channel<T> {
+    me: Addr,
+    peer: ElemRef,
+    k: u32,
+    sent: Cell<u64>,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for Channel<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Channel(#{} to {:?})", self.k, self.peer)
+    }
+}
+
+struct ChanMsg<T>(T);
+
+impl<T: Marshal> Message for ChanMsg<T> {
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        self.0.encode(enc)
+    }
+}
+
+impl<T: Marshal> Channel<T> {
+    /// Opens this element's end of its next channel to `peer` (which opens the other end with
+    /// this element's proxy).
+    #[track_caller]
+    pub fn new(peer: impl Into<ElemRef>) -> Self {
+        let peer = peer.into();
+        with_pe(|pe| {
+            let ctx = pe.current.get().unwrap_or_else(|| {
+                panic!("charm-rs: a channel is opened from an entry method, constructor or coroutine of an element")
+            });
+            let me = (ctx.coll, ctx.elem);
+            let them = (peer.collection(), peer.position() as u32);
+            let mut chans = pe.channels.borrow_mut();
+            let n = chans.opened.entry((me, them)).or_insert(0);
+            let k = *n;
+            *n += 1;
+            Channel {
+                me,
+                peer,
+                k,
+                sent: Cell::new(0),
+                _t: PhantomData,
+            }
+        })
+    }
+
+    /// Sends a value (never blocks).
+    pub fn send(&self, value: T) {
+        let seq = self.sent.get();
+        self.sent.set(seq + 1);
+        let addr = ChanAddr {
+            to: (self.peer.collection(), self.peer.position() as u32),
+            from: self.me,
+            k: self.k,
+            seq,
+        };
+        let env = Envelope {
+            dest: Dest::Channel(Box::new(addr)),
+            entry: 0,
+            reply: None,
+            body: Body::Typed(Box::new(ChanMsg(value))),
+        };
+        with_pe(|pe| pe.route(self.peer.pe(), env));
+    }
+
+    /// The next value, in sending order (await it in a coroutine).
+    pub fn recv(&self) -> Recv<T> {
+        Recv {
+            key: (
+                self.me,
+                (self.peer.collection(), self.peer.position() as u32),
+                self.k,
+            ),
+            _t: PhantomData,
+        }
+    }
+
+    /// The other end's element.
+    pub fn peer(&self) -> ElemRef {
+        self.peer
+    }
+}
+
+/// Awaiting the next value of a channel (`Unpin`, so several can go in a [`WaitAny`](crate::WaitAny),
+/// Charm4py's `iwait`).
+#[must_use = "futures do nothing unless awaited"]
+pub struct Recv<T> {
+    key: (Addr, Addr, u32),
+    _t: PhantomData<fn() -> T>,
+}
+
+fn decode<T: Marshal>(body: Body) -> Result<T, CodecError> {
+    match body {
+        Body::Typed(m) => m
+            .into_any()
+            .downcast::<ChanMsg<T>>()
+            .map(|b| b.0)
+            .map_err(|_| {
+                CodecError("channel value of another type than the receiving end's".into())
+            }),
+        Body::Wire(mut w) => {
+            let mut d = w.decoder()?;
+            let v = T::decode(&mut d)?;
+            d.finish()?;
+            Ok(v)
+        }
+        Body::Empty => Err(CodecError("empty channel message".into())),
+    }
+}
+
+impl<T: Marshal> std::future::Future for Recv<T> {
+    type Output = T;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let key = self.key;
+        let body = with_pe(|pe| {
+            let mut chans = pe.channels.borrow_mut();
+            let st = chans.states.entry(key).or_default();
+            match st.early.remove(&st.next) {
+                Some(b) => {
+                    st.next += 1;
+                    Some(b)
+                }
+                None => {
+                    st.waker = Some(cx.waker().clone());
+                    None
+                }
+            }
+        });
+        match body {
+            Some(b) => {
+                Poll::Ready(decode(b).unwrap_or_else(|e| panic!("charm-rs: channel message: {e}")))
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl Pe {
+    /// A channel value arrived for a local element.
+    pub(crate) fn channel_arrived(&self, addr: ChanAddr, body: Body) {
+        let waker = {
+            let mut chans = self.channels.borrow_mut();
+            let st = chans
+                .states
+                .entry((addr.to, addr.from, addr.k))
+                .or_default();
+            if addr.seq < st.next || st.early.contains_key(&addr.seq) {
+                drop(chans);
+                self.abort(&format!("channel value #{} arrived twice", addr.seq));
+            }
+            st.early.insert(addr.seq, body);
+            if addr.seq == st.next {
+                st.waker.take()
+            } else {
+                None
+            }
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Channels: a ring of elements exchanging ghost rows through channels to both neighbours and
+//! waiting on whichever is ready first; in-order delivery of many values; two channels between
+//! the same pair; a self channel; 1 MiB arrays.
+
+use charm_rt::prelude::*;
+use charm_rt::{Channel, Serde, WaitAny};
+use charm_tests::ok;
+use std::cell::RefCell;
+
+/// One element of the ring.
+#[chare]
+pub struct Node {
+    left: RefCell<Option<Channel<(u32, Vec<f64>)>>>,
+    right: RefCell<Option<Channel<(u32, Vec<f64>)>>>,
+}
+
+fn row(from: usize, iter: u32, len: usize) -> Vec<f64> {
+    (0..len)
+        .map(|i| (from * 1000 + iter as usize) as f64 + i as f64 * 1e-3)
+        .collect()
+}
+
+#[chare]
+impl Node {
+    fn new() -> Self {
+        Node {
+            left: RefCell::new(None),
+            right: RefCell::new(None),
+        }
+    }
+
+    /// Exchanges rows with both neighbours for `iters` iterations; returns the number checked.
+    pub async fn ring(&self, iters: u32, len: usize) -> u32 {
+        let ring = Self::this_proxy();
+        let n = ring.len();
+        let me = Self::this_elem().position();
+        let (l, r) = ((me + n - 1) % n, (me + 1) % n);
+        *self.left.borrow_mut() = Some(Channel::new(ring.elem(l)));
+        *self.right.borrow_mut() = Some(Channel::new(ring.elem(r)));
+        let mut checked = 0;
+        for it in 0..iters {
+            let (left, right) = (self.left.borrow(), self.right.borrow());
+            let (left, right) = (left.as_ref().unwrap(), right.as_ref().unwrap());
+            left.send((it, row(me, it, len)));
+            right.send((it, row(me, it, len)));
+            let mut any = WaitAny::new(vec![left.recv(), right.recv()]);
+            while let Some((which, (got_it, data))) = any.next().await {
+                let from = if which == 0 { l } else { r };
+                assert_eq!(got_it, it, "iteration order");
+                assert_eq!(data, row(from, it, len), "row from {from}");
+                checked += 1;
+            }
+        }
+        checked
+    }
+
+    /// Sends `n` numbered values to `peer` on two channels (numbers on the first, strings on
+    /// the second).
+    pub fn produce(&self, peer: NodeElemProxy, n: u64) {
+        let a: Channel<u64> = Channel::new(peer);
+        let b: Channel<Serde<String>> = Channel::new(peer);
+        for i in 0..n {
+            a.send(i);
+            b.send(Serde(format!("v{i}")));
+        }
+    }
+
+    /// Receives what `produce` sent, checking order; returns how many.
+    pub async fn consume(&self, peer: NodeElemProxy, n: u64) -> u64 {
+        let a: Channel<u64> = Channel::new(peer);
+        let b: Channel<Serde<String>> = Channel::new(peer);
+        for i in 0..n {
+            assert_eq!(a.recv().await, i, "in order");
+            assert_eq!(b.recv().await.0, format!("v{i}"), "second channel");
+        }
+        n
+    }
+
+    /// Sends itself 3 values on a self channel and reads them back.
+    pub async fn selfie(&self) -> Vec<u64> {
+        let me: Channel<u64> = Channel::new(Self::this_elem());
+        for i in 0..3 {
+            me.send(100 + i);
+        }
+        let mut out = Vec::new();
+        for _ in 0..3 {
+            out.push(me.recv().await);
+        }
+        out
+    }
+}
+
+fn main() {
+    charm_rt::start(|_args| async move {
+        let n = 2 * num_pes().max(2);
+        let ring = NodeProxy::new_array(n);
+        let checked = ring.ring_ret(20, 100).await.expect("ring");
+        assert!(checked.iter().all(|&c| c == 40), "{checked:?}");
+        // Large rows (1 MiB each way).
+        let checked = ring.ring_ret(2, 1 << 17).await.expect("ring, 1 MiB rows");
+        assert!(checked.iter().all(|&c| c == 4));
+
+        let pair = NodeProxy::new_array(2);
+        let (p, q) = (pair.elem(0), pair.elem(1));
+        let got = q.consume_ret(p, 5000);
+        p.produce(q, 5000);
+        assert_eq!(got.await.expect("consume"), 5000);
+        assert_eq!(
+            pair.elem(1).selfie_ret().await.unwrap(),
+            vec![100, 101, 102]
+        );
+        ok("channels");
+    })
+}
