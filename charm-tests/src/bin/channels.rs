@@ -7,11 +7,14 @@ use charm_rt::{Channel, Serde, WaitAny};
 use charm_tests::ok;
 use std::cell::RefCell;
 
+/// A channel carrying an iteration number and a ghost row.
+type RowChannel = Channel<(u32, Vec<f64>)>;
+
 /// One element of the ring.
 #[chare]
 pub struct Node {
-    left: RefCell<Option<Channel<(u32, Vec<f64>)>>>,
-    right: RefCell<Option<Channel<(u32, Vec<f64>)>>>,
+    left: RefCell<Option<RowChannel>>,
+    right: RefCell<Option<RowChannel>>,
 }
 
 fn row(from: usize, iter: u32, len: usize) -> Vec<f64> {
