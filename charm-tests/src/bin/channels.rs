@@ -5,7 +5,7 @@
 use charm_rt::prelude::*;
 use charm_rt::{Channel, Serde, WaitAny};
 use charm_tests::ok;
-use std::cell::RefCell;
+use std::cell::OnceCell;
 
 /// A channel carrying an iteration number and a ghost row.
 type RowChannel = Channel<(u32, Vec<f64>)>;
@@ -13,8 +13,9 @@ type RowChannel = Channel<(u32, Vec<f64>)>;
 /// One element of the ring.
 #[chare]
 pub struct Node {
-    left: RefCell<Option<RowChannel>>,
-    right: RefCell<Option<RowChannel>>,
+    // Set once, then borrowed without a guard: safe to hold across `.await`.
+    left: OnceCell<RowChannel>,
+    right: OnceCell<RowChannel>,
 }
 
 fn row(from: usize, iter: u32, len: usize) -> Vec<f64> {
@@ -38,12 +39,10 @@ impl Node {
         let n = ring.len();
         let me = Self::this_elem().position();
         let (l, r) = ((me + n - 1) % n, (me + 1) % n);
-        *self.left.borrow_mut() = Some(Channel::new(ring.elem(l)));
-        *self.right.borrow_mut() = Some(Channel::new(ring.elem(r)));
+        let left = self.left.get_or_init(|| Channel::new(ring.elem(l)));
+        let right = self.right.get_or_init(|| Channel::new(ring.elem(r)));
         let mut checked = 0;
         for it in 0..iters {
-            let (left, right) = (self.left.borrow(), self.right.borrow());
-            let (left, right) = (left.as_ref().unwrap(), right.as_ref().unwrap());
             left.send((it, row(me, it, len)));
             right.send((it, row(me, it, len)));
             let mut any = WaitAny::new(vec![left.recv(), right.recv()]);
