@@ -28,8 +28,8 @@ fn row(from: usize, iter: u32, len: usize) -> Vec<f64> {
 impl Node {
     fn new() -> Self {
         Node {
-            left: RefCell::new(None),
-            right: RefCell::new(None),
+            left: OnceCell::new(),
+            right: OnceCell::new(),
         }
     }
 
