@@ -55,6 +55,7 @@ mod collections;
 mod config;
 mod error;
 mod future;
+mod globals;
 mod ids;
 mod index;
 pub mod machine;
@@ -75,6 +76,7 @@ pub use error::CallError;
 pub use future::{
     wait_all, BroadcastReply, Future, FutureWait, MultiFuture, MultiFutureWait, Reply, WaitAny,
 };
+pub use globals::{global, set_global};
 pub use ids::CollectionId;
 pub use index::{Index, MAX_DIMS};
 pub use message::FutureId;

@@ -217,6 +217,8 @@ pub enum Dest {
     Control(Control),
     /// A value on a channel.
     Channel(Box<crate::channel::ChanAddr>),
+    /// A global value for this PE.
+    Global(Box<crate::globals::GlobalAddr>),
 }
 
 /// A message with its address.

@@ -21,6 +21,7 @@ enum WireDest {
     Control(Control),
     Reduction(CollectionId, u32, RedPhase),
     Channel(crate::channel::ChanAddr),
+    Global(crate::globals::GlobalAddr),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -53,6 +54,7 @@ pub fn encode_envelope<'a>(
         Dest::Reduction { coll, seq, phase } => WireDest::Reduction(*coll, *seq, *phase),
         Dest::Control(c) => WireDest::Control(*c),
         Dest::Channel(a) => WireDest::Channel(**a),
+        Dest::Global(a) => WireDest::Global((**a).clone()),
     };
     let reply = env.reply.map(|r| WireReply {
         future: r.future,
@@ -106,6 +108,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
         WireDest::Reduction(coll, seq, phase) => Dest::Reduction { coll, seq, phase },
         WireDest::Control(c) => Dest::Control(c),
         WireDest::Channel(a) => Dest::Channel(Box::new(a)),
+        WireDest::Global(a) => Dest::Global(Box::new(a)),
     };
     let reply = header.reply.map(|r| ReplyTo {
         future: r.future,

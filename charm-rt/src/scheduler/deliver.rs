@@ -99,6 +99,7 @@ impl Pe {
             }
             Dest::Control(c) => self.qd_control(c, body),
             Dest::Channel(addr) => self.channel_arrived(*addr, body),
+            Dest::Global(addr) => self.global_arrived(*addr, body),
         }
     }
 

@@ -86,6 +86,7 @@ pub(crate) struct Pe {
     pub gathers: RefCell<HashMap<FutureId, Gather>>,
     pub reductions: RefCell<crate::reduction::state::Reductions>,
     pub channels: RefCell<crate::channel::Channels>,
+    pub globals: RefCell<crate::globals::Globals>,
     pub current: Cell<Option<ElemCtx>>,
     /// Collection whose elements are being constructed (not yet in `collections`).
     pub constructing: Cell<Option<crate::message::CollectionMeta>>,
@@ -149,6 +150,7 @@ impl Pe {
             gathers: RefCell::new(HashMap::new()),
             reductions: RefCell::new(HashMap::new()),
             channels: RefCell::new(Default::default()),
+            globals: RefCell::new(Default::default()),
             current: Cell::new(None),
             constructing: Cell::new(None),
             exit_code: Cell::new(None),
