@@ -34,7 +34,15 @@ pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> TokenStream2 {
         Ok(out) => out,
         Err(e) => {
             let errors = e.to_compile_error();
-            quote::quote! { #item #errors }
+            // Keep the item (minus the `#[when]`s only this macro understands) so the rest of the
+            // crate still type-checks.
+            match syn::parse2::<syn::ItemImpl>(item.clone()) {
+                Ok(i) => {
+                    let i = codegen::without_when_attributes(&i);
+                    quote::quote! { #i #errors }
+                }
+                Err(_) => quote::quote! { #item #errors },
+            }
         }
     }
 }

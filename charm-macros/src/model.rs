@@ -41,7 +41,7 @@ impl Errors {
         self.push_error(syn::Error::new_spanned(tokens, msg));
     }
 
-    fn push_error(&mut self, e: syn::Error) {
+    pub(crate) fn push_error(&mut self, e: syn::Error) {
         match &mut self.0 {
             Some(all) => all.combine(e),
             None => self.0 = Some(e),
@@ -121,6 +121,9 @@ pub(crate) struct Entry {
     pub mut_self: bool,
     pub args: Vec<Arg>,
     pub ret: Ret,
+    /// `#[when(cond)]`: the message waits until `cond` (over `self` and the arguments, by
+    /// reference) holds.
+    pub when: Option<syn::Expr>,
 }
 
 /// The checked constructor (`fn new(..) -> Self`).
@@ -350,6 +353,30 @@ fn is_self_type(ty: &Type, ident: &syn::Ident) -> bool {
     }
 }
 
+/// Whether an attribute is `#[when(..)]`.
+pub(crate) fn is_when(a: &syn::Attribute) -> bool {
+    a.path().is_ident("when")
+}
+
+/// The condition of a `#[when(..)]` attribute, if any (errors for malformed or repeated ones).
+fn when_of(attrs: &[syn::Attribute], errs: &mut Errors) -> Option<syn::Expr> {
+    let mut found = None;
+    for a in attrs.iter().filter(|a| is_when(a)) {
+        if found.is_some() {
+            errs.push(
+                a,
+                "an entry method has at most one `#[when(..)]` condition; combine them with `&&`",
+            );
+            continue;
+        }
+        match a.parse_args::<syn::Expr>() {
+            Ok(e) => found = Some(e),
+            Err(e) => errs.push_error(e),
+        }
+    }
+    found
+}
+
 /// `Some(is_mut)` for `&self`, `&mut self`, `self: &Self` and `self: &mut Self`.
 fn shared_or_mut_receiver(recv: &syn::Receiver) -> Option<bool> {
     if recv.colon_token.is_none() {
@@ -430,12 +457,22 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
                 args: args_of(sig, &mut errs),
                 docs: attrs_named(&f.attrs, "doc"),
             });
+            if let Some(a) = f.attrs.iter().find(|a| is_when(a)) {
+                errs.push(
+                    a,
+                    "`#[when(..)]` goes on an entry method, not on the constructor",
+                );
+            }
             continue;
         }
-        if matches!(f.vis, syn::Visibility::Inherited) {
-            continue; // private helper
+        let not_entry = matches!(f.vis, syn::Visibility::Inherited) || receiver.is_none();
+        if not_entry {
+            if let Some(a) = f.attrs.iter().find(|a| is_when(a)) {
+                errs.push(a, "`#[when(..)]` goes on an entry method (a `pub fn` taking `&self` or `&mut self`)");
+            }
+            continue; // a private helper or an associated function
         }
-        let Some(recv) = receiver else { continue }; // public associated function, not an entry
+        let recv = receiver.expect("entries have a receiver");
         check_not_generic(sig, "an entry method", &mut errs);
         let Some(mut_self) = shared_or_mut_receiver(recv) else {
             errs.push(recv, "entry methods take `&self` or `&mut self`: a message cannot consume or replace the chare");
@@ -478,6 +515,7 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
                 mut_self,
                 args: args_of(sig, &mut errs),
                 ret,
+                when: when_of(&f.attrs, &mut errs),
             },
         ));
     }

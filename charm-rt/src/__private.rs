@@ -3,8 +3,8 @@
 
 pub use crate::codec::{CodecError, Decoder, Encoder, Pod};
 pub use crate::collections::chare::{
-    take_typed, CallCx, ChareObject, ChareStruct, DispatchError, Exclusive, ExclusiveChare,
-    Registration, Shared, SharedChare,
+    take_typed, CallCx, ChareObject, ChareStruct, DispatchError, Dispatched, Exclusive,
+    ExclusiveChare, Registration, Shared, SharedChare,
 };
 pub use crate::collections::{
     broadcast, broadcast_awaitable, broadcast_ret, call_awaitable, call_ret, create, send,

@@ -83,7 +83,9 @@ pub use message::FutureId;
 pub use reduction::{
     allreduce, barrier, contribute, contribute_gather, contribute_nop, Custom, Reducer, Reducible,
 };
-pub use start::{abort, exit, my_pe, num_pes, run, spawn, start, start_qd, wait_qd, yield_now};
+pub use start::{
+    abort, exit, my_pe, num_pes, run, spawn, start, start_qd, wait_qd, wait_until, yield_now,
+};
 
 /// What most programs need: `use charm_rt::prelude::*;`.
 pub mod prelude {

@@ -136,6 +136,44 @@ pub async fn wait_qd() {
     f.await
 }
 
+/// Waits (in a coroutine of a chare) until `cond` holds; it is checked now and again after each
+/// entry method of the same chare runs (Charm4py's `self.wait('...')`).
+///
+/// ```no_run
+/// # use std::cell::Cell;
+/// # async fn demo(iteration: &Cell<u32>) {
+/// charm_rt::wait_until(|| iteration.get() >= 10).await;
+/// # }
+/// ```
+pub async fn wait_until(mut cond: impl FnMut() -> bool) {
+    std::future::poll_fn(move |cx| {
+        if cond() {
+            return std::task::Poll::Ready(());
+        }
+        with_pe(|pe| {
+            let ctx = pe
+                .current
+                .get()
+                .unwrap_or_else(|| panic!("charm-rs: wait_until is for coroutines of chares"));
+            let c = pe
+                .collections
+                .borrow()
+                .get(&ctx.coll)
+                .cloned()
+                .expect("the chare's collection is on its PE");
+            let off = (ctx.elem - c.first) as usize;
+            c.waits
+                .borrow_mut()
+                .entry(off)
+                .or_default()
+                .wakers
+                .push(cx.waker().clone());
+        });
+        std::task::Poll::Pending
+    })
+    .await
+}
+
 /// Lets other messages and coroutines on this PE run before continuing.
 pub async fn yield_now() {
     let mut yielded = false;

@@ -29,7 +29,36 @@ fn arm(m: &ImplModel, e: &Entry) -> TokenStream {
     };
     let owned_args = args::from_owned(&e.args);
     let decode_owned = args::decode_owned(name, &e.args);
-    if e.is_async {
+    let when_check = e.when.as_ref().map(|_| {
+        let pred = when_ident(name);
+        let refs = (0..e.args.len()).map(|i| {
+            let i = syn::Index::from(i);
+            quote!(&__args.#i)
+        });
+        quote! {
+            if !#recv.#pred(#(#refs),*) {
+                return ::core::result::Result::Ok(#rt::Dispatched::NotYet(#rt::Body::Typed(::std::boxed::Box::new(__args))));
+            }
+        }
+    });
+    if e.is_async || when_check.is_some() {
+        let wrap_call = if e.is_async {
+            quote! {
+                let __this = ::std::rc::Rc::clone(this);
+                let __cx = ::core::clone::Clone::clone(&cx);
+                #rt::spawn_entry(&cx, #name_s, async move {
+                    #[allow(clippy::let_unit_value)]
+                    let __r = __this.#name(#(#owned_args),*).await;
+                    #rt::complete(&__cx, #wrap(__r));
+                });
+            }
+        } else {
+            quote! {
+                #[allow(clippy::let_unit_value)]
+                let __r = #recv.#name(#(#owned_args),*);
+                #rt::complete(&cx, #wrap(__r));
+            }
+        };
         return quote! {
             #(#cfgs)*
             #id => {
@@ -40,14 +69,9 @@ fn arm(m: &ImplModel, e: &Entry) -> TokenStream {
                         __args
                     }
                 };
-                let __this = ::std::rc::Rc::clone(this);
-                let __cx = ::core::clone::Clone::clone(&cx);
-                #rt::spawn_entry(&cx, #name_s, async move {
-                    #[allow(clippy::let_unit_value)]
-                    let __r = __this.#name(#(#owned_args),*).await;
-                    #rt::complete(&__cx, #wrap(__r));
-                });
-                ::core::result::Result::Ok(())
+                #when_check
+                #wrap_call
+                ::core::result::Result::Ok(#rt::Dispatched::Ran)
             }
         };
     }
@@ -68,7 +92,44 @@ fn arm(m: &ImplModel, e: &Entry) -> TokenStream {
                 }
             };
             #rt::complete(&cx, #wrap(__r));
-            ::core::result::Result::Ok(())
+            ::core::result::Result::Ok(#rt::Dispatched::Ran)
+        }
+    }
+}
+
+fn when_ident(name: &syn::Ident) -> syn::Ident {
+    quote::format_ident!("__charm_when_{}", name)
+}
+
+/// Hidden predicate methods for the `#[when(..)]` conditions: `self` and the arguments (by
+/// reference) under their own names, so the condition is ordinary, type-checked Rust.
+pub(crate) fn when_predicates(m: &ImplModel) -> TokenStream {
+    let ty = &m.self_ty;
+    let preds = m.entries.iter().filter_map(|e| {
+        let cond = e.when.as_ref()?;
+        let pred = when_ident(&e.name);
+        let cfgs = &e.cfgs;
+        let params = e.args.iter().map(|a| {
+            let n = &a.name;
+            let t = a.stored_ty();
+            quote!(#n: &#t)
+        });
+        Some(quote! {
+            #(#cfgs)*
+            #[doc(hidden)]
+            #[allow(unused_variables, non_snake_case, clippy::all)]
+            fn #pred(&self, #(#params),*) -> bool {
+                #cond
+            }
+        })
+    });
+    let preds: Vec<_> = preds.collect();
+    if preds.is_empty() {
+        return quote!();
+    }
+    quote! {
+        impl #ty {
+            #(#preds)*
         }
     }
 }
@@ -98,7 +159,7 @@ pub(crate) fn dispatch(m: &ImplModel) -> TokenStream {
     quote! {
         impl #tr for #ty {
             #[allow(unused_variables, unreachable_code)]
-            #signature -> ::core::result::Result<(), #rt::DispatchError> {
+            #signature -> ::core::result::Result<#rt::Dispatched, #rt::DispatchError> {
                 match entry {
                     #(#arms)*
                     _ => ::core::result::Result::Err(#rt::DispatchError::UnknownEntry(entry)),

@@ -36,8 +36,11 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl, m: &ImplModel) -> TokenStream {
     let construct = dispatch::construct(m);
     let stubs = stubs::stubs(m);
     let checks = checks::type_checks(m);
+    let item = without_when_attributes(item);
+    let predicates = dispatch::when_predicates(m);
     quote! {
         #item
+        #predicates
         const _: () = {
             #checks
             #arg_structs
@@ -46,6 +49,17 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl, m: &ImplModel) -> TokenStream {
             #stubs
         };
     }
+}
+
+/// The user's impl block without the `#[when(..)]` attributes (which only the macro reads).
+pub(crate) fn without_when_attributes(item: &syn::ItemImpl) -> syn::ItemImpl {
+    let mut item = item.clone();
+    for it in &mut item.items {
+        if let syn::ImplItem::Fn(f) = it {
+            f.attrs.retain(|a| !crate::model::is_when(a));
+        }
+    }
+    item
 }
 
 #[cfg(test)]

@@ -53,6 +53,15 @@ impl From<CodecError> for DispatchError {
     }
 }
 
+/// What became of a message given to a chare.
+pub enum Dispatched {
+    /// The entry method ran (or its coroutine started).
+    Ran,
+    /// Its `#[when]` condition is false: keep the message (its arguments, decoded) and offer
+    /// it again after the element's next entry method.
+    NotYet(Body),
+}
+
 /// The context of one entry-method call, handed to generated dispatch code.
 #[derive(Clone, Debug)]
 pub struct CallCx {
@@ -65,7 +74,12 @@ pub struct CallCx {
 /// a time, to completion.
 pub trait ExclusiveChare: ChareStruct {
     /// Runs entry method `entry`.
-    fn dispatch(&mut self, entry: EntryId, body: Body, cx: CallCx) -> Result<(), DispatchError>;
+    fn dispatch(
+        &mut self,
+        entry: EntryId,
+        body: Body,
+        cx: CallCx,
+    ) -> Result<Dispatched, DispatchError>;
     /// Name of entry method `entry`.
     fn entry_name(entry: EntryId) -> &'static str;
 }
@@ -79,7 +93,7 @@ pub trait SharedChare: ChareStruct {
         entry: EntryId,
         body: Body,
         cx: CallCx,
-    ) -> Result<(), DispatchError>;
+    ) -> Result<Dispatched, DispatchError>;
     /// Name of entry method `entry`.
     fn entry_name(entry: EntryId) -> &'static str;
 }
@@ -87,7 +101,12 @@ pub trait SharedChare: ChareStruct {
 /// A chare as the PE stores it.
 pub trait ChareObject: 'static {
     /// Runs an entry method.
-    fn dispatch(&mut self, entry: EntryId, body: Body, cx: CallCx) -> Result<(), DispatchError>;
+    fn dispatch(
+        &mut self,
+        entry: EntryId,
+        body: Body,
+        cx: CallCx,
+    ) -> Result<Dispatched, DispatchError>;
     /// Type name, for errors.
     fn type_name(&self) -> &'static str;
     /// Entry-method name, for errors.
@@ -99,7 +118,12 @@ pub struct Exclusive<C>(pub C);
 
 impl<C: ExclusiveChare> ChareObject for Exclusive<C> {
     #[inline]
-    fn dispatch(&mut self, entry: EntryId, body: Body, cx: CallCx) -> Result<(), DispatchError> {
+    fn dispatch(
+        &mut self,
+        entry: EntryId,
+        body: Body,
+        cx: CallCx,
+    ) -> Result<Dispatched, DispatchError> {
         self.0.dispatch(entry, body, cx)
     }
     fn type_name(&self) -> &'static str {
@@ -115,7 +139,12 @@ pub struct Shared<C>(pub Rc<C>);
 
 impl<C: SharedChare> ChareObject for Shared<C> {
     #[inline]
-    fn dispatch(&mut self, entry: EntryId, body: Body, cx: CallCx) -> Result<(), DispatchError> {
+    fn dispatch(
+        &mut self,
+        entry: EntryId,
+        body: Body,
+        cx: CallCx,
+    ) -> Result<Dispatched, DispatchError> {
         C::dispatch(&self.0, entry, body, cx)
     }
     fn type_name(&self) -> &'static str {

@@ -1,8 +1,19 @@
 //! The elements a PE hosts for one collection.
 
 use super::chare::ChareObject;
-use crate::message::CollectionMeta;
+use crate::ids::EntryId;
+use crate::message::{Body, CollectionMeta, ReplyTo};
 use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::task::Waker;
+
+/// What waits on one element: messages whose `#[when]` condition was false, and coroutines in
+/// `wait_until`.
+#[derive(Default)]
+pub(crate) struct ElemWaits {
+    pub deferred: VecDeque<(EntryId, Body, Option<ReplyTo>)>,
+    pub wakers: Vec<Waker>,
+}
 
 /// This PE's elements of one collection: a contiguous run of row-major positions.
 pub(crate) struct LocalCollection {
@@ -15,4 +26,6 @@ pub(crate) struct LocalCollection {
     pub red_seq: Vec<std::cell::Cell<u32>>,
     /// This PE's place in the collection's reduction tree.
     pub tree: crate::reduction::state::TreePlace,
+    /// Per local element (by offset), what waits on it; empty for most collections.
+    pub waits: RefCell<HashMap<usize, ElemWaits>>,
 }

@@ -1,7 +1,7 @@
 //! What a PE does with each envelope: run an entry method, build a collection, fill a future.
 
 use super::{ElemCtx, Gather, Pe};
-use crate::collections::chare::{registry, CallCx};
+use crate::collections::chare::{registry, CallCx, Dispatched};
 use crate::collections::placement;
 use crate::collections::table::LocalCollection;
 use crate::error::{panic_message, CallError};
@@ -139,6 +139,21 @@ impl Pe {
         body: Body,
         reply: Option<ReplyTo>,
     ) {
+        if self.dispatch_once(c, off, entry, body, reply) {
+            self.after_element_ran(c, off, true);
+        }
+    }
+
+    /// Runs one message on one element; returns whether an entry method ran (rather than the
+    /// message being deferred by its `#[when]` condition, or failing).
+    fn dispatch_once(
+        &self,
+        c: &Rc<LocalCollection>,
+        off: usize,
+        entry: EntryId,
+        body: Body,
+        reply: Option<ReplyTo>,
+    ) -> bool {
         let ctx = ElemCtx {
             coll: c.meta.id,
             elem: c.first + off as u32,
@@ -160,12 +175,57 @@ impl Pe {
         }
         self.current.set(prev);
         let failure = match res {
-            Ok(Ok(())) => return,
+            Ok(Ok(Dispatched::Ran)) => return true,
+            Ok(Ok(Dispatched::NotYet(body))) => {
+                c.waits
+                    .borrow_mut()
+                    .entry(off)
+                    .or_default()
+                    .deferred
+                    .push_back((entry, body, reply));
+                return false;
+            }
             Ok(Err(e)) => e.to_string(),
             Err(p) => panic_message(&*p),
         };
         let method = cell.borrow().entry_name(entry);
         self.call_failed(c.type_name, method, ctx, reply, failure);
+        false
+    }
+
+    /// An entry method (`entry_ran`) or a coroutine step of an element happened: wake its
+    /// `wait_until` coroutines (after entry methods) and offer its deferred messages again, in
+    /// arrival order, until a pass runs none of them.
+    pub(crate) fn after_element_ran(&self, c: &Rc<LocalCollection>, off: usize, entry_ran: bool) {
+        // Waiters are woken after entry methods (deferred ones included), not after coroutine
+        // steps: two coroutines waiting on each other would otherwise wake each other forever.
+        let mut wake = entry_ran;
+        loop {
+            let batch = {
+                let mut waits = c.waits.borrow_mut();
+                let Some(w) = waits.get_mut(&off) else { return };
+                if wake {
+                    for wk in w.wakers.drain(..) {
+                        wk.wake();
+                    }
+                }
+                if w.deferred.is_empty() {
+                    if w.wakers.is_empty() {
+                        waits.remove(&off);
+                    }
+                    return;
+                }
+                std::mem::take(&mut w.deferred)
+            };
+            let mut ran = false;
+            for (entry, body, reply) in batch {
+                ran |= self.dispatch_once(c, off, entry, body, reply);
+            }
+            if !ran {
+                return;
+            }
+            wake = true;
+        }
     }
 
     /// An entry method failed: the error goes to the caller's future, or ends the job.
@@ -337,6 +397,7 @@ impl Pe {
             elems,
             type_name: reg.name,
             tree: crate::reduction::state::tree_place(&hosting, self.id as u32),
+            waits: RefCell::new(Default::default()),
         });
         self.collections.borrow_mut().insert(meta.id, c);
         let waiting = self.pending.borrow_mut().remove(&meta.id);

@@ -249,6 +249,14 @@ impl Pe {
             fut.as_mut().poll(&mut Context::from_waker(&waker))
         }));
         self.current.set(prev);
+        if let Some(ctx) = elem {
+            // The coroutine may have changed its chare: offer the chare's deferred messages again.
+            if let Some(c) = self.collections.borrow().get(&ctx.coll).cloned() {
+                if !c.waits.borrow().is_empty() {
+                    self.after_element_ran(&c, (ctx.elem - c.first) as usize, false);
+                }
+            }
+        }
         match res {
             Ok(Poll::Pending) => {
                 if let Some(t) = self.tasks.borrow_mut().get_mut(key) {
