@@ -555,7 +555,7 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
         .filter(|e| e.cfgs.is_empty())
         .collect();
     for e in &plain {
-        for suffix in ["_awaitable", "_ret"] {
+        for suffix in ["_awaitable", "_ret", "_callback"] {
             let generated = format!("{}{suffix}", e.name);
             if plain.iter().any(|o| o.name == generated) {
                 errs.push(

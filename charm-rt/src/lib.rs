@@ -70,6 +70,7 @@ pub mod __private;
 pub use channel::{Channel, Recv};
 pub use charm_macros::chare;
 pub use codec::{Marshal, Serde};
+pub use collections::callback::Callback;
 pub use collections::{this_index, CollectionRef, ElemRef};
 pub use config::{Config, ConfigError};
 pub use error::CallError;

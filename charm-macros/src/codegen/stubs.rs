@@ -143,7 +143,35 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
             }
         }
     });
+    // A callback to this entry method, for reductions and anything else that delivers one value.
+    let cb_ty = match e.args.as_slice() {
+        [] => Some(quote!(())),
+        [a] => Some(a.stored_ty()),
+        _ => None,
+    };
+    let cb_name = format_ident!("{}_callback", name);
+    let elem_cb = cb_ty.as_ref().map(|t| {
+        let d = doc(format!("A callback that calls `{name}` on this element with the value it is given (a reduction result, say)."));
+        quote! {
+            #(#cfgs)* #d
+            #vis fn #cb_name(&self) -> ::charm_rt::Callback<#t> {
+                ::charm_rt::Callback::to_elem(self.0, #id)
+            }
+        }
+    });
+    let bc_cb = cb_ty.as_ref().map(|t| {
+        let d = doc(format!(
+            "A callback that broadcasts `{name}` to every element with the value it is given."
+        ));
+        quote! {
+            #(#cfgs)* #d
+            #vis fn #cb_name(&self) -> ::charm_rt::Callback<#t> {
+                ::charm_rt::Callback::to_broadcast(self.0, #id)
+            }
+        }
+    });
     let elem = quote! {
+        #elem_cb
         #(#cfgs)* #(#docs)* #sep #elem_ff
         #[inline]
         #[allow(clippy::too_many_arguments)]
@@ -161,6 +189,7 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
         #elem_ret_fn
     };
     let bcast = quote! {
+        #bc_cb
         #(#cfgs)* #(#docs)* #sep #bc_ff
         #[allow(clippy::too_many_arguments)]
         #vis fn #name(&self, #(#ps),*) {

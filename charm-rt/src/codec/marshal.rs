@@ -81,6 +81,15 @@ impl<P: Pod> Marshal for Vec<P> {
     }
 }
 
+impl Marshal for Vec<bool> {
+    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        enc.serde(self)
+    }
+    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
+        dec.serde()
+    }
+}
+
 impl<T: Marshal> Marshal for Option<T> {
     fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
         enc.serde(&self.is_some());

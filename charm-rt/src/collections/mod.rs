@@ -1,6 +1,7 @@
 //! Chare collections (single chares, groups, dense arrays) and the untyped proxies that the
 //! generated, typed proxies wrap.
 
+pub mod callback;
 pub(crate) mod chare;
 pub(crate) mod placement;
 pub(crate) mod table;

@@ -66,6 +66,12 @@ impl<T> Clone for Future<T> {
 }
 impl<T> Copy for Future<T> {}
 
+impl<T> Future<T> {
+    pub(crate) fn raw_id(&self) -> FutureId {
+        self.id
+    }
+}
+
 impl<T> std::fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.id)

@@ -12,6 +12,7 @@ pub(crate) mod state;
 
 pub use reducer::{Custom, Reducer, Reducible};
 
+use crate::collections::callback::Callback;
 use crate::future::{Future, FutureWait};
 use ops::{Acc, GatherOps, NopOps, PlainOps};
 use serde::{de::DeserializeOwned, Serialize};
@@ -31,16 +32,12 @@ use std::rc::Rc;
 /// # }
 /// ```
 #[track_caller]
-pub fn contribute<T: Reducible + Clone + Serialize + DeserializeOwned>(
-    value: T,
-    reducer: Reducer<T>,
-    target: Future<T>,
-) {
-    state::contribute(
-        Rc::new(PlainOps { op: reducer }),
-        Box::new(value) as Acc,
-        Target::Future(target.id()),
-    );
+pub fn contribute<T: Reducible>(value: T, reducer: Reducer<T>, target: impl Into<Callback<T>>) {
+    let ops = PlainOps {
+        op: reducer,
+        target: Some(target.into()),
+    };
+    state::contribute(Rc::new(ops), Box::new(value) as Acc, Target::Root);
 }
 
 /// Contributes `value` to a gather: `target` receives every element's value, sorted by element
@@ -53,21 +50,27 @@ pub fn contribute_gather<T: Serialize + DeserializeOwned + Send + 'static>(
     let me = crate::scheduler::with_pe(|pe| pe.current.get())
         .map(|c| c.elem)
         .unwrap_or(0);
+    let ops = GatherOps::<T> {
+        target: target.id(),
+        _t: std::marker::PhantomData,
+    };
     state::contribute(
-        Rc::new(GatherOps::<T>(std::marker::PhantomData)),
+        Rc::new(ops),
         Box::new(vec![(me, value)]) as Acc,
-        Target::Future(target.id()),
+        Target::Root,
     );
 }
 
 /// Contributes nothing: `target` resolves when every element has called this (a completion
 /// signal, like a barrier without waiting).
 #[track_caller]
-pub fn contribute_nop(target: Future<()>) {
+pub fn contribute_nop(target: impl Into<Callback<()>>) {
     state::contribute(
-        Rc::new(NopOps),
+        Rc::new(NopOps {
+            target: Some(target.into()),
+        }),
         Box::new(()) as Acc,
-        Target::Future(target.id()),
+        Target::Root,
     );
 }
 
@@ -81,13 +84,13 @@ pub fn contribute_nop(target: Future<()>) {
 /// # }
 /// ```
 #[track_caller]
-pub fn allreduce<T: Reducible + Clone + Serialize + DeserializeOwned>(
-    value: T,
-    reducer: Reducer<T>,
-) -> FutureWait<T> {
+pub fn allreduce<T: Reducible>(value: T, reducer: Reducer<T>) -> FutureWait<T> {
     let f = Future::<T>::new();
     state::contribute(
-        Rc::new(PlainOps { op: reducer }),
+        Rc::new(PlainOps {
+            op: reducer,
+            target: None,
+        }),
         Box::new(value) as Acc,
         Target::All(f.id()),
     );
@@ -98,6 +101,10 @@ pub fn allreduce<T: Reducible + Clone + Serialize + DeserializeOwned>(
 #[track_caller]
 pub fn barrier() -> FutureWait<()> {
     let f = Future::<()>::new();
-    state::contribute(Rc::new(NopOps), Box::new(()) as Acc, Target::All(f.id()));
+    state::contribute(
+        Rc::new(NopOps { target: None }),
+        Box::new(()) as Acc,
+        Target::All(f.id()),
+    );
     f.get()
 }

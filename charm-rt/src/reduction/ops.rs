@@ -3,6 +3,7 @@
 
 use super::reducer::{Reducer, Reducible};
 use crate::codec::{CodecError, Decoder, Encoder};
+use crate::collections::callback::Callback;
 use crate::future::value::Serde;
 use crate::message::{Body, ErasedMessage, Message};
 use serde::{de::DeserializeOwned, Serialize};
@@ -22,8 +23,8 @@ pub(crate) trait Ops {
     fn decode_child(&self, body: Body) -> Result<Acc, CodecError>;
     /// The message carrying a partial result to the parent PE.
     fn up_message(&self, acc: Acc) -> Box<dyn ErasedMessage>;
-    /// The final value for a future (`Serde<R>` boxed as the future expects).
-    fn result_message(&self, acc: Acc) -> Box<dyn ErasedMessage>;
+    /// Delivers the final value (root only): to the future or entry method of the reduction.
+    fn deliver(&self, pe: &crate::scheduler::Pe, acc: Acc);
     /// For allreduce: the result as sent down the tree, decoded from a parent.
     fn decode_down(&self, body: Body) -> Result<Acc, CodecError>;
     /// For allreduce: copies of the result for the children, for each waiting contributor.
@@ -65,9 +66,11 @@ impl<T: Reducible> Message for Plain<T> {
 /// Sum, max, custom, ...: the partial result is a value of the contributions' type.
 pub(crate) struct PlainOps<T> {
     pub op: Reducer<T>,
+    /// Where the result goes (unused for allreduce).
+    pub target: Option<Callback<T>>,
 }
 
-impl<T: Reducible + Clone + Serialize + DeserializeOwned> Ops for PlainOps<T> {
+impl<T: Reducible> Ops for PlainOps<T> {
     fn combine(&self, a: Option<Acc>, b: Acc) -> Acc {
         let b: T = take(b, "value");
         Box::new(match a {
@@ -82,8 +85,15 @@ impl<T: Reducible + Clone + Serialize + DeserializeOwned> Ops for PlainOps<T> {
     fn up_message(&self, acc: Acc) -> Box<dyn ErasedMessage> {
         Box::new(Plain(take::<T>(acc, "value")))
     }
-    fn result_message(&self, acc: Acc) -> Box<dyn ErasedMessage> {
-        Box::new(Serde(take::<T>(acc, "value")))
+    fn deliver(&self, pe: &crate::scheduler::Pe, acc: Acc) {
+        let v = take::<T>(acc, "value");
+        match self.target {
+            Some(cb) => match cb.future_id() {
+                Some(f) => pe.send_future(f, Box::new(Serde(v))),
+                None => cb.send_in(pe, v),
+            },
+            None => unreachable!("an allreduce is not delivered at the root"),
+        }
     }
     fn decode_down(&self, body: Body) -> Result<Acc, CodecError> {
         self.decode_child(body)
@@ -101,7 +111,10 @@ impl<T: Reducible + Clone + Serialize + DeserializeOwned> Ops for PlainOps<T> {
 }
 
 /// Gather: contributions with their element positions, sorted at the root.
-pub(crate) struct GatherOps<T>(pub std::marker::PhantomData<fn() -> T>);
+pub(crate) struct GatherOps<T> {
+    pub target: crate::message::FutureId,
+    pub _t: std::marker::PhantomData<fn() -> T>,
+}
 
 type Gathered<T> = Vec<(u32, T)>;
 
@@ -128,10 +141,13 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Ops for GatherOps<T> {
     fn up_message(&self, acc: Acc) -> Box<dyn ErasedMessage> {
         Box::new(Serde(take::<Gathered<T>>(acc, "gather")))
     }
-    fn result_message(&self, acc: Acc) -> Box<dyn ErasedMessage> {
+    fn deliver(&self, pe: &crate::scheduler::Pe, acc: Acc) {
         let mut items: Gathered<T> = take(acc, "gather");
         items.sort_unstable_by_key(|(i, _)| *i);
-        Box::new(Serde(items.into_iter().map(|(_, v)| v).collect::<Vec<T>>()))
+        pe.send_future(
+            self.target,
+            Box::new(Serde(items.into_iter().map(|(_, v)| v).collect::<Vec<T>>())),
+        );
     }
     fn decode_down(&self, _: Body) -> Result<Acc, CodecError> {
         Err(CodecError("gather has no allreduce form".into()))
@@ -142,7 +158,9 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Ops for GatherOps<T> {
 }
 
 /// Nothing to combine: the reduction only signals that every element contributed.
-pub(crate) struct NopOps;
+pub(crate) struct NopOps {
+    pub target: Option<Callback<()>>,
+}
 
 impl Ops for NopOps {
     fn combine(&self, _: Option<Acc>, _: Acc) -> Acc {
@@ -154,8 +172,14 @@ impl Ops for NopOps {
     fn up_message(&self, _: Acc) -> Box<dyn ErasedMessage> {
         Box::new(Serde(()))
     }
-    fn result_message(&self, _: Acc) -> Box<dyn ErasedMessage> {
-        Box::new(Serde(()))
+    fn deliver(&self, pe: &crate::scheduler::Pe, _: Acc) {
+        match self.target {
+            Some(cb) => match cb.future_id() {
+                Some(f) => pe.send_future(f, Box::new(Serde(()))),
+                None => cb.send_in(pe, ()),
+            },
+            None => unreachable!("a barrier is not delivered at the root"),
+        }
     }
     fn decode_down(&self, _: Body) -> Result<Acc, CodecError> {
         Ok(Box::new(()))

@@ -1,6 +1,6 @@
 //! Reducers and the values they combine.
 
-use crate::codec::{CodecError, Decoder, Encoder};
+use crate::codec::{CodecError, Decoder, Encoder, Marshal};
 use serde::{de::DeserializeOwned, Serialize};
 
 /// How contributions are combined. `Custom` takes any associative function (the same one on
@@ -46,15 +46,11 @@ impl<T> Reducer<T> {
     }
 }
 
-/// A value that can be reduced: numbers, booleans, and `Vec`s of them (element-wise).
-/// Numeric vectors travel on the direct-copy path between processes.
-pub trait Reducible: Send + Sized + 'static {
+/// A value that can be reduced: numbers, booleans, and `Vec`s of them (element-wise), or a
+/// [`Custom`] wrapper. Numeric vectors travel on the direct-copy path between processes.
+pub trait Reducible: Marshal + Clone + Serialize + DeserializeOwned {
     /// Combines two contributions.
     fn combine(self, other: Self, op: Reducer<Self>) -> Self;
-    /// Writes the value (between processes).
-    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>);
-    /// Reads it back.
-    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError>;
 }
 
 fn unsupported(op: &str, ty: &str) -> ! {
@@ -74,12 +70,6 @@ macro_rules! numeric {
                     Reducer::Custom(f) => f(self, o),
                     other => unsupported(other.name(), stringify!($t)),
                 }
-            }
-            fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
-                enc.serde(self)
-            }
-            fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
-                dec.serde()
             }
         }
 
@@ -107,12 +97,6 @@ macro_rules! numeric {
                 }
                 self
             }
-            fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
-                enc.bulk(&self[..])
-            }
-            fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
-                dec.bulk_vec()
-            }
         }
     )*};
 }
@@ -127,12 +111,6 @@ impl Reducible for bool {
             Reducer::Custom(f) => f(self, o),
             other => unsupported(other.name(), "bool"),
         }
-    }
-    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
-        enc.serde(self)
-    }
-    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
-        dec.serde()
     }
 }
 
@@ -157,12 +135,6 @@ impl Reducible for Vec<bool> {
         }
         self
     }
-    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
-        enc.serde(self)
-    }
-    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
-        dec.serde()
-    }
 }
 
 /// A user type reduced with a custom function only, encoded with serde. Wrap a value in it to
@@ -170,18 +142,21 @@ impl Reducible for Vec<bool> {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Custom<T>(pub T);
 
-impl<T: Serialize + DeserializeOwned + Send + 'static> Reducible for Custom<T> {
-    fn combine(self, o: Self, op: Reducer<Self>) -> Self {
-        match op {
-            Reducer::Custom(f) => f(self, o),
-            other => unsupported(other.name(), "Custom<T> (use Reducer::Custom)"),
-        }
-    }
+impl<T: Serialize + DeserializeOwned + Clone + Send + 'static> Marshal for Custom<T> {
     fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
         enc.serde(&self.0)
     }
     fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
         dec.serde().map(Custom)
+    }
+}
+
+impl<T: Serialize + DeserializeOwned + Clone + Send + 'static> Reducible for Custom<T> {
+    fn combine(self, o: Self, op: Reducer<Self>) -> Self {
+        match op {
+            Reducer::Custom(f) => f(self, o),
+            other => unsupported(other.name(), "Custom<T> (use Reducer::Custom)"),
+        }
     }
 }
 

@@ -11,8 +11,8 @@ use std::rc::Rc;
 /// Where a reduction's result goes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Target {
-    /// One future (the root sends it the result).
-    Future(FutureId),
+    /// A future or entry method, known to the reduction's operations (the root delivers).
+    Root,
     /// Every contributor (allreduce): each element's own future on its PE.
     All(FutureId),
 }
@@ -282,7 +282,7 @@ fn check_complete(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32)) {
         let ops = st.ops.clone().expect("a complete reduction has operations");
         let target = st.target.expect("a complete reduction has a target");
         // An allreduce keeps its state (the waiting contributors) until the result comes back.
-        if matches!(target, Target::Future(_)) {
+        if matches!(target, Target::Root) {
             reds.remove(&key);
         }
         (acc, ops, target)
@@ -302,10 +302,7 @@ fn check_complete(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32)) {
             };
             pe.route(parent as usize, env);
         }
-        (None, Target::Future(f)) => {
-            let r = ops.result_message(acc);
-            pe.send_future(f, r);
-        }
+        (None, Target::Root) => ops.deliver(pe, acc),
         (None, Target::All(_)) => fan_out(pe, coll, key, &ops, acc),
     }
 }

@@ -27,6 +27,7 @@ pub struct Targets {
 #[chare]
 pub struct Part {
     rounds: Cell<u32>,
+    log: std::cell::RefCell<Vec<String>>,
 }
 
 fn min_max(a: Custom<(u64, u64)>, b: Custom<(u64, u64)>) -> Custom<(u64, u64)> {
@@ -38,6 +39,7 @@ impl Part {
     fn new() -> Self {
         Part {
             rounds: Cell::new(0),
+            log: Default::default(),
         }
     }
 
@@ -57,6 +59,35 @@ impl Part {
         contribute_gather(format!("e{me}@{}", my_pe()), t.gather);
         contribute_nop(t.nop);
         contribute(Custom((me, me)), Reducer::Custom(min_max), t.custom);
+    }
+
+    /// Contributes to reductions whose results go to entry methods (callbacks).
+    pub fn to_callbacks(&self) {
+        let me = Self::this_elem().position() as u64;
+        let all = Self::this_proxy();
+        charm_rt::contribute(me, Reducer::Sum, all.elem(0).got_sum_callback());
+        charm_rt::contribute(vec![me as f64, 1.0], Reducer::Sum, all.got_vec_callback());
+        charm_rt::contribute_nop(all.elem(all.len() - 1).got_nop_callback());
+    }
+
+    /// Receives a sum.
+    pub fn got_sum(&self, total: u64) {
+        self.log.borrow_mut().push(format!("sum {total}"));
+    }
+
+    /// Receives an element-wise sum (broadcast to every element).
+    pub fn got_vec(&self, v: &[f64]) {
+        self.log.borrow_mut().push(format!("vec {} {}", v[0], v[1]));
+    }
+
+    /// Told that everyone contributed.
+    pub fn got_nop(&self) {
+        self.log.borrow_mut().push("nop".to_string());
+    }
+
+    /// What this element received.
+    pub fn log(&self) -> Vec<String> {
+        self.log.borrow().clone()
     }
 
     /// Allreduce of the position, twice, with a barrier between; returns both results.
@@ -127,6 +158,26 @@ fn main() {
         check("group", group, 10).await;
         let single = PartProxy::new_array(1);
         check("single", single, 10).await;
+
+        // Results delivered to entry methods.
+        let cb = PartProxy::new_array(5);
+        cb.to_callbacks();
+        charm_rt::wait_qd().await;
+        let logs = cb.log_ret().await.expect("logs");
+        for (i, log) in logs.iter().enumerate() {
+            let mut want = vec![];
+            if i == 0 {
+                want.push("sum 10".to_string());
+            }
+            want.push("vec 10 5".to_string());
+            if i == 4 {
+                want.push("nop".to_string());
+            }
+            let mut got = log.clone();
+            got.sort();
+            want.sort();
+            assert_eq!(got, want, "callbacks received by element {i}");
+        }
 
         let res = array.all_ret().await.expect("allreduce");
         let n = array.len() as u64;
