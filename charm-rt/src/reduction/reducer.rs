@@ -57,6 +57,21 @@ fn unsupported(op: &str, ty: &str) -> ! {
     panic!("charm-rs: the {op} reducer does not apply to {ty} (logical reducers take bool; arithmetic ones numbers)")
 }
 
+/// Combines two vectors element by element.
+fn elementwise<T: Reducible + Copy>(mut a: Vec<T>, b: Vec<T>, op: Reducer<T>) -> Vec<T> {
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "charm-rs: element-wise reduction of vectors of different lengths ({} and {})",
+        a.len(),
+        b.len()
+    );
+    for (x, y) in a.iter_mut().zip(b) {
+        *x = x.combine(y, op);
+    }
+    a
+}
+
 macro_rules! numeric {
     ($($t:ty),*) => {$(
         impl Reducible for $t {
@@ -74,28 +89,15 @@ macro_rules! numeric {
         }
 
         impl Reducible for Vec<$t> {
-            fn combine(mut self, o: Self, op: Reducer<Self>) -> Self {
-                if let Reducer::Custom(f) = op {
-                    return f(self, o);
-                }
-                assert_eq!(
-                    self.len(),
-                    o.len(),
-                    "charm-rs: element-wise reduction of vectors of different lengths ({} and {})",
-                    self.len(),
-                    o.len()
-                );
-                let scalar = match op {
-                    Reducer::Sum => Reducer::Sum,
-                    Reducer::Product => Reducer::Product,
-                    Reducer::Max => Reducer::Max,
-                    Reducer::Min => Reducer::Min,
+            fn combine(self, o: Self, op: Reducer<Self>) -> Self {
+                match op {
+                    Reducer::Custom(f) => f(self, o),
+                    Reducer::Sum => elementwise(self, o, Reducer::Sum),
+                    Reducer::Product => elementwise(self, o, Reducer::Product),
+                    Reducer::Max => elementwise(self, o, Reducer::Max),
+                    Reducer::Min => elementwise(self, o, Reducer::Min),
                     other => unsupported(other.name(), concat!("Vec<", stringify!($t), ">")),
-                };
-                for (a, b) in self.iter_mut().zip(o) {
-                    *a = a.combine(b, scalar);
                 }
-                self
             }
         }
     )*};
@@ -115,25 +117,14 @@ impl Reducible for bool {
 }
 
 impl Reducible for Vec<bool> {
-    fn combine(mut self, o: Self, op: Reducer<Self>) -> Self {
-        if let Reducer::Custom(f) = op {
-            return f(self, o);
-        }
-        assert_eq!(
-            self.len(),
-            o.len(),
-            "charm-rs: element-wise reduction of vectors of different lengths"
-        );
-        let scalar = match op {
-            Reducer::And => Reducer::And,
-            Reducer::Or => Reducer::Or,
-            Reducer::Xor => Reducer::Xor,
+    fn combine(self, o: Self, op: Reducer<Self>) -> Self {
+        match op {
+            Reducer::Custom(f) => f(self, o),
+            Reducer::And => elementwise(self, o, Reducer::And),
+            Reducer::Or => elementwise(self, o, Reducer::Or),
+            Reducer::Xor => elementwise(self, o, Reducer::Xor),
             other => unsupported(other.name(), "Vec<bool>"),
-        };
-        for (a, b) in self.iter_mut().zip(o) {
-            *a = a.combine(b, scalar);
         }
-        self
     }
 }
 
