@@ -19,7 +19,6 @@ pub use inventory;
 pub use serde;
 
 use crate::scheduler::{with_pe, Origin};
-use std::borrow::Cow;
 use std::future::Future;
 
 /// Sends the result of a call to whoever asked for it (nothing when nobody did).
@@ -48,12 +47,6 @@ pub fn decoder(body: &mut Body) -> Result<Decoder<'_>, DispatchError> {
         Body::Wire(w) => Ok(w.decoder()?),
         _ => Err(bad_body()),
     }
-}
-
-/// Turns a decoded slice into an owned `Vec` only when it was not already one.
-#[inline]
-pub fn cow_into_vec<P: Pod>(c: Cow<'_, [P]>) -> Vec<P> {
-    c.into_owned()
 }
 
 /// An error for a body of the wrong kind.

@@ -46,7 +46,11 @@ pub(crate) fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 /// Prints the fatal-error message of PE `pe`.
 pub(crate) fn report_fatal(pe: usize, msg: &str) {
     let _ = std::io::stdout().flush();
-    eprintln!("charm-rs: fatal error on PE {pe}: {msg}");
+    if pe == usize::MAX {
+        eprintln!("charm-rs: fatal error: {msg}");
+    } else {
+        eprintln!("charm-rs: fatal error on PE {pe}: {msg}");
+    }
     let _ = std::io::stderr().flush();
 }
 

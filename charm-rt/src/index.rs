@@ -59,7 +59,10 @@ impl Index {
 
     /// Product of the coordinates (number of elements, when `self` is a shape).
     pub fn volume(&self) -> u64 {
-        self.coords().map(u64::from).product()
+        // Saturates instead of wrapping, so an absurd shape is caught by the size check.
+        self.coords()
+            .map(u64::from)
+            .fold(1u64, |a, c| a.saturating_mul(c))
     }
 
     /// Row-major position of `self` within `shape`, or `None` when out of bounds or of another rank.

@@ -52,7 +52,17 @@ where
             let name = format!("charm-pe-{}", ep.my_pe());
             std::thread::Builder::new()
                 .name(name)
-                .spawn(move || run_pe(profile, Box::new(ep), None))
+                .spawn(move || {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run_pe(profile, Box::new(ep), None)
+                    }))
+                    .unwrap_or_else(|p| {
+                        crate::error::abort_job(
+                            usize::MAX,
+                            &format!("a PE thread failed: {}", crate::error::panic_message(&*p)),
+                        )
+                    })
+                })
                 .expect("cannot start a PE thread")
         })
         .collect();
@@ -100,8 +110,9 @@ pub fn exit(code: i32) {
 
 /// Ends the job at once with a message and exit code 1 (Charm4py's `charm.abort`).
 pub fn abort(message: &str) -> ! {
-    let pe = try_with_pe(|pe| pe.id).unwrap_or(0);
-    crate::error::abort_job(pe, message)
+    // On a PE, through its layer (MPI_Abort on the MPI layer); elsewhere, end the process.
+    try_with_pe(|pe| pe.abort(message));
+    crate::error::abort_job(0, message)
 }
 
 /// This PE's number, `0..num_pes()`.

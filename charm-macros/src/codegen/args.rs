@@ -61,9 +61,8 @@ pub(crate) fn decode_owned(name: &syn::Ident, args: &[Arg]) -> TokenStream {
     let ident = struct_ident(name);
     let fields = args.iter().map(|a| match &a.kind {
         ArgKind::Serde => quote!(__d.serde()?),
-        ArgKind::BulkVec(p) | ArgKind::BulkSlice(p) => {
-            quote!(#rt::cow_into_vec(__d.bulk_slice::<#p>()?))
-        }
+        // `bulk_vec` takes an argument that arrived as its own vector without copying it.
+        ArgKind::BulkVec(p) | ArgKind::BulkSlice(p) => quote!(__d.bulk_vec::<#p>()?),
     });
     quote! {
         let mut __d = #rt::decoder(&mut __b)?;
@@ -79,7 +78,7 @@ pub(crate) fn decode_borrowed(args: &[Arg]) -> TokenStream {
         let v = format_ident!("__a{}", i);
         match &a.kind {
             ArgKind::Serde => quote!(let #v = __d.serde()?;),
-            ArgKind::BulkVec(p) => quote!(let #v = #rt::cow_into_vec(__d.bulk_slice::<#p>()?);),
+            ArgKind::BulkVec(p) => quote!(let #v = __d.bulk_vec::<#p>()?;),
             ArgKind::BulkSlice(p) => quote!(let #v = __d.bulk_slice::<#p>()?;),
         }
     });

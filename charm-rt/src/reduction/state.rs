@@ -101,7 +101,7 @@ pub(crate) fn contribute(ops: Rc<dyn Ops>, value: Acc, target: Target) {
             .borrow()
             .get(&ctx.coll)
             .cloned()
-            .unwrap_or_else(|| panic!("charm-rs: reductions are contributed from an entry method of a collection element"));
+            .unwrap_or_else(|| panic!("charm-rs: reductions are contributed from an entry method or coroutine of a collection element (not from main, and not from a constructor: the collection is not complete yet)"));
         let off = (ctx.elem - coll.first) as usize;
         let seq = coll.red_seq[off].get();
         coll.red_seq[off].set(seq.wrapping_add(1));

@@ -115,7 +115,11 @@ pub(crate) fn with_pe<R>(f: impl FnOnce(&Pe) -> R) -> R {
 
 /// Runs `f` with this thread's PE, if the thread is one.
 pub(crate) fn try_with_pe<R>(f: impl FnOnce(&Pe) -> R) -> Option<R> {
-    CURRENT_PE.with(|c| c.try_borrow().ok().and_then(|b| b.as_ref().map(|pe| f(pe))))
+    // `try_with`: during thread teardown the thread-local is gone, which means "not on a PE".
+    CURRENT_PE
+        .try_with(|c| c.try_borrow().ok().and_then(|b| b.as_ref().map(|pe| f(pe))))
+        .ok()
+        .flatten()
 }
 
 /// Wakes a task if the caller is the task's own PE thread.
@@ -251,7 +255,8 @@ impl Pe {
         self.current.set(prev);
         if let Some(ctx) = elem {
             // The coroutine may have changed its chare: offer the chare's deferred messages again.
-            if let Some(c) = self.collections.borrow().get(&ctx.coll).cloned() {
+            let c = self.collections.borrow().get(&ctx.coll).cloned();
+            if let Some(c) = c {
                 if !c.waits.borrow().is_empty() {
                     self.after_element_ran(&c, (ctx.elem - c.first) as usize, false);
                 }
@@ -308,7 +313,7 @@ impl Pe {
                 Some(env) => {
                     worked = true;
                     self.count_processed(&env);
-                    self.deliver(env);
+                    self.deliver_guarded(env);
                     self.run_ready();
                 }
                 None => break,
@@ -325,7 +330,7 @@ impl Pe {
             match env {
                 Some(env) => {
                     worked = true;
-                    self.deliver(env);
+                    self.deliver_guarded(env);
                     self.run_ready();
                     if self.exit_code.get().is_some() {
                         break;
@@ -335,6 +340,19 @@ impl Pe {
             }
         }
         worked
+    }
+
+    /// Delivers a message; a panic outside an entry method (a reducer, a malformed message, a
+    /// runtime bug) ends the job with a message rather than killing this PE's thread alone.
+    #[inline]
+    fn deliver_guarded(&self, env: Envelope) {
+        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.deliver(env)))
+        {
+            self.abort(&format!(
+                "while handling a message: {}",
+                crate::error::panic_message(&*p)
+            ));
+        }
     }
 
     /// Polls the tasks that are ready now. A task that wakes itself while polled (`yield_now`)
@@ -377,7 +395,8 @@ impl Pe {
                         || self.wake.has_foreign()
                         || !self.queue.borrow().is_empty()
                 });
-                idle.busy();
+                // No `busy()` here: a wake-up that finds nothing goes back to sleep at once
+                // instead of spinning again.
             }
         }
     }

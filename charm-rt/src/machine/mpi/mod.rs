@@ -35,6 +35,8 @@ pub const TAG_MSG: i32 = 0x6368; // "ch"
 pub const TAG_LARGE: i32 = 0x6369;
 /// Tag of direct-copy arguments sent on their own after their message.
 pub const TAG_SEG: i32 = 0x636a;
+/// Messages up to this size go out with a blocking send (far below any MPI eager limit).
+const EAGER_BLOCKING_MAX: usize = 1024;
 /// Direct-copy arguments this large go straight from the sender's vector, uncopied.
 const EXTERNAL_MIN: usize = 64 * 1024;
 
@@ -142,29 +144,17 @@ impl MpiEndpoint {
     }
 
     fn receive(&self) -> Option<Envelope> {
-        let small = self.posted.borrow_mut().poll(&self.world, |source, words| {
-            (source, WireBuf::from_words(words.to_vec(), words.len() * 8))
-        });
-        let (source, buf) = match small {
-            Some(got) => got,
-            None => {
-                // A probe costs as much as the test above; large messages can wait a few polls.
-                let polls = self.polls.get().wrapping_add(1);
-                self.polls.set(polls);
-                if !polls.is_multiple_of(4) {
-                    return None;
-                }
-                let (msg, status) = self
-                    .world
-                    .any_process()
-                    .immediate_matched_probe_with_tag(TAG_LARGE)?;
-                let source = status.source_rank();
-                let words = status.count(u64::equivalent_datatype()) as usize;
-                let mut buf = WireBuf::zeroed(words * 8);
-                msg.matched_receive_into(buf.words_mut());
-                (source, buf)
-            }
+        // A probe costs as much as a test of the posted slots, so large messages are looked for
+        // every 4th call, whether or not small ones keep arriving (so neither starves).
+        let polls = self.polls.get().wrapping_add(1);
+        self.polls.set(polls);
+        let large_turn = polls.is_multiple_of(4);
+        let got = if large_turn {
+            self.receive_large().or_else(|| self.receive_small())
+        } else {
+            self.receive_small()
         };
+        let (source, buf) = got?;
         let mut env = match decode_envelope(buf) {
             Ok(env) => env,
             Err(e) => crate::error::abort_job(
@@ -189,6 +179,24 @@ impl MpiEndpoint {
             }
         }
         Some(env)
+    }
+
+    fn receive_small(&self) -> Option<(i32, WireBuf)> {
+        self.posted.borrow_mut().poll(&self.world, |source, words| {
+            (source, WireBuf::from_words(words.to_vec(), words.len() * 8))
+        })
+    }
+
+    fn receive_large(&self) -> Option<(i32, WireBuf)> {
+        let (msg, status) = self
+            .world
+            .any_process()
+            .immediate_matched_probe_with_tag(TAG_LARGE)?;
+        let source = status.source_rank();
+        let words = status.count(u64::equivalent_datatype()) as usize;
+        let mut buf = WireBuf::zeroed(words * 8);
+        msg.matched_receive_into(buf.words_mut());
+        Some((source, buf))
     }
 
     /// Receives one direct-copy argument that follows a message from `source`, into a vector of
@@ -258,12 +266,32 @@ impl Endpoint for MpiEndpoint {
             .map(|(s, elem)| (s.as_ptr(), s.len(), *elem))
             .collect();
         drop(externals);
+        // MPI counts are 32-bit: refuse before anything of this message is sent.
+        for &(_, len, elem) in &segments {
+            let count = len / elem.clamp(1, 8);
+            assert!(
+                count <= i32::MAX as usize,
+                "charm-rs: a direct-copy argument of {count} elements is more than MPI can send in one message \
+                 (at most {} elements); split it",
+                i32::MAX
+            );
+        }
         let mut sends = self.sends.borrow_mut();
-        if scratch.len() <= SLOT_BYTES {
+        if segments.is_empty() && scratch.len() <= EAGER_BLOCKING_MAX {
+            // Far below any eager limit: MPI copies it out at once, so the blocking send cannot
+            // wait for the receiver (which is what makes the cheap path cheap).
             self.world
                 .process_at_rank(to as i32)
                 .send_with_tag(scratch.words(), TAG_MSG);
+        } else if segments.is_empty() && scratch.len() <= SLOT_BYTES {
+            // Fits a posted slot but might exceed the eager limit: never block on it.
+            let n = scratch.words().len();
+            let buf = sends.small_buffer(&scratch);
+            sends.start_words(&self.world, to as i32, TAG_MSG, buf, n);
         } else {
+            // Messages with separate direct-copy arguments always use `TAG_LARGE`: the receiver
+            // takes their segments (`TAG_SEG`) in the order it takes these messages, and MPI
+            // keeps that order only within one tag.
             let owned = std::mem::replace(&mut *scratch, WireBuf::with_capacity(SLOT_BYTES));
             let n = owned.words().len();
             sends.start_words(&self.world, to as i32, TAG_LARGE, owned.into_words(), n);
@@ -310,6 +338,12 @@ impl Endpoint for MpiEndpoint {
     }
 
     fn abort(&self, code: i32) -> ! {
+        // `mpirun` forwards a rank's output asynchronously, and `MPI_Abort` kills every rank at
+        // once: give the forwarding a moment so the fatal-error report is not lost.
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        std::thread::sleep(Duration::from_millis(200));
         self.world.abort(code)
     }
 

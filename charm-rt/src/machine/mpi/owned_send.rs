@@ -51,13 +51,18 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn release(&mut self) {
+    /// Frees the memory of completed requests: small buffers go to `small` for reuse.
+    fn release(&mut self, small: &mut Vec<Vec<u64>>) {
         if let Some(w) = self.words.take() {
             // SAFETY: every request reading the buffer completed (callers check), so MPI no longer
             // reads it and the `'static` borrow handed out in `start_words` is dead; the pointer
             // came from `Box::into_raw` and is released exactly once, here.
             let words = *unsafe { Box::from_raw(w) };
-            crate::codec::WireBuf::recycle(words);
+            if words.capacity() <= 1024 && small.len() < 64 {
+                small.push(words);
+            } else {
+                crate::codec::WireBuf::recycle(words);
+            }
         }
     }
 }
@@ -66,9 +71,20 @@ impl InFlight {
 #[derive(Default)]
 pub(super) struct OwnedSends {
     in_flight: Vec<InFlight>,
+    /// Slot-sized buffers of completed small sends, for reuse.
+    small: Vec<Vec<u64>>,
 }
 
 impl OwnedSends {
+    /// A buffer with a copy of `msg`'s words, from the small-buffer pool when one is free.
+    pub(super) fn small_buffer(&mut self, msg: &crate::codec::WireBuf) -> Vec<u64> {
+        let words = msg.words();
+        let mut buf = self.small.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(words);
+        buf
+    }
+
     /// Starts sending the first `n` words of `words` to `to` with `tag`; the buffer goes back to
     /// the pool once the send completes.
     pub(super) fn start_words(
@@ -152,12 +168,13 @@ impl OwnedSends {
 
     /// Completes the sends that MPI has finished and releases their memory.
     pub(super) fn progress(&mut self) {
+        let small = &mut self.small;
         self.in_flight.retain_mut(|f| {
             let pending: SmallVec<[AnyRequest; 2]> =
                 f.requests.drain(..).filter_map(AnyRequest::test).collect();
             f.requests = pending;
             if f.requests.is_empty() {
-                f.release();
+                f.release(small);
                 false
             } else {
                 true
@@ -174,7 +191,7 @@ impl Drop for OwnedSends {
             for r in f.requests.drain(..) {
                 r.wait();
             }
-            f.release();
+            f.release(&mut self.small);
         }
     }
 }
