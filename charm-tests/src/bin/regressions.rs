@@ -1,0 +1,112 @@
+//! Regressions found in review. Modes:
+//! - `segments`: messages with large arrays whose headers are large and small alternately keep
+//!   each array with its own message (on MPI they travel separately from the header);
+//! - `burst`: two PEs flood each other with messages just under 4 KiB (around MPI's eager
+//!   limit) from inside entry methods, which once deadlocked;
+//! - `reducer_panic`: a custom reducer that panics ends the job with a message, whichever PE
+//!   combines (never a hang).
+
+use charm_rt::prelude::*;
+use charm_tests::ok;
+
+const N: usize = 10_000; // 80 KB of f64: a separate segment on the MPI layer
+
+/// Receives the messages.
+#[chare]
+pub struct Sink {
+    bad: u64,
+    seen: u64,
+}
+
+fn explode(_: u64, _: u64) -> u64 {
+    panic!("custom reducer exploded")
+}
+
+#[chare]
+impl Sink {
+    fn new() -> Self {
+        Sink { bad: 0, seen: 0 }
+    }
+
+    /// A message with a large header (a long string) and an array of ones.
+    pub fn big(&mut self, label: String, data: Vec<f64>) {
+        self.seen += 1;
+        if label.len() != 5000 || data.len() != N || data.iter().any(|&x| x != 1.0) {
+            self.bad += 1;
+        }
+    }
+
+    /// A message with a small header and an array of twos.
+    pub fn small(&mut self, data: Vec<f64>) {
+        self.seen += 1;
+        if data.len() != N || data.iter().any(|&x| x != 2.0) {
+            self.bad += 1;
+        }
+    }
+
+    /// (seen, bad).
+    pub fn report(&mut self) -> (u64, u64) {
+        (self.seen, self.bad)
+    }
+
+    /// Sends `count` messages of `bytes` bytes to `peer`.
+    pub fn flood(&mut self, peer: SinkElemProxy, bytes: usize, count: u32) {
+        for _ in 0..count {
+            peer.absorb(vec![7u8; bytes]);
+        }
+    }
+
+    /// Counts a flood message.
+    pub fn absorb(&mut self, data: Vec<u8>) {
+        self.seen += 1;
+        if data.iter().any(|&b| b != 7) {
+            self.bad += 1;
+        }
+    }
+
+    /// Contributes to a reduction whose reducer panics.
+    pub fn reduce_badly(&mut self, target: Future<u64>) {
+        charm_rt::contribute(1u64, Reducer::Custom(explode), target);
+    }
+}
+
+fn main() {
+    charm_rt::start(|args| async move {
+        let mode = args.get(1).cloned().unwrap_or_default();
+        let sinks = SinkProxy::new_array(2);
+        let (a, b) = (sinks.elem(0), sinks.elem(1));
+        match mode.as_str() {
+            "segments" => {
+                for _ in 0..100 {
+                    b.big("x".repeat(5000), vec![1.0; N]);
+                    b.small(vec![2.0; N]);
+                }
+                charm_rt::wait_qd().await;
+                assert_eq!(
+                    b.report_ret().await.unwrap(),
+                    (200, 0),
+                    "every array with its own message"
+                );
+                ok("regressions segments");
+            }
+            "burst" => {
+                for bytes in [4000usize, 4030, 4050, 4080] {
+                    a.flood(b, bytes, 64);
+                    b.flood(a, bytes, 64);
+                }
+                charm_rt::wait_qd().await;
+                let r = sinks.report_ret().await.unwrap();
+                assert_eq!(r, vec![(256, 0), (256, 0)]);
+                ok("regressions burst");
+            }
+            "reducer_panic" => {
+                let group = SinkProxy::new_array(4 * num_pes());
+                let f = Future::new();
+                group.reduce_badly(f);
+                let _ = f.await;
+                unreachable!("the reducer panics");
+            }
+            other => panic!("unknown mode {other}"),
+        }
+    })
+}
