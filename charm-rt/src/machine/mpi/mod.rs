@@ -36,7 +36,7 @@ pub const TAG_LARGE: i32 = 0x6369;
 /// Tag of direct-copy arguments sent on their own after their message.
 pub const TAG_SEG: i32 = 0x636a;
 /// Messages up to this size go out with a blocking send (far below any MPI eager limit).
-const EAGER_BLOCKING_MAX: usize = 1024;
+const EAGER_BLOCKING_MAX: usize = 2048;
 /// Direct-copy arguments this large go straight from the sender's vector, uncopied.
 const EXTERNAL_MIN: usize = 64 * 1024;
 
