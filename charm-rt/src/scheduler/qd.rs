@@ -54,7 +54,10 @@ pub(crate) struct Qd {
 /// (for programs whose coroutines wait on events from outside the runtime, such as another
 /// runtime's timers, which the quiescence counts cannot see).
 fn hang_check_enabled() -> bool {
-    !matches!(std::env::var("CHARM_HANG_CHECK").as_deref(), Ok("0" | "false" | "off"))
+    !matches!(
+        std::env::var("CHARM_HANG_CHECK").as_deref(),
+        Ok("0" | "false" | "off")
+    )
 }
 
 impl Pe {
