@@ -283,7 +283,11 @@ fn main() {
             rate / raw_rate
         );
         }
-        let iters = 20_000;
+        // `BENCH_ALLREDUCE_ITERS` sets the number of allreduces (20,000 by default).
+        let iters = std::env::var("BENCH_ALLREDUCE_ITERS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20_000u64);
         let raw = g.raw_allreduce_ret(iters).await.unwrap()[0];
         let r = ReducingProxy::new_group();
         r.allreduce_loop_ret(iters / 10).await.unwrap();

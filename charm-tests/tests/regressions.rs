@@ -12,6 +12,9 @@ pes_tests! {
     bursts_near_the_eager_limit_complete => |pes| {
         run(BIN, pes, &["burst"]).assert_ok("regressions burst");
     };
+    a_flood_of_small_messages_to_a_busy_pe_completes => |pes| {
+        run(BIN, pes, &["flood"]).assert_ok("regressions flood");
+    };
     a_panicking_reducer_ends_the_job => |pes| {
         run(BIN, pes, &["reducer_panic"]).assert_code(1).assert_stderr_has(&["charm-rs: fatal error", "custom reducer exploded"]);
     };

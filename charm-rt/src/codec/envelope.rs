@@ -1,41 +1,80 @@
 //! Envelopes as bytes, for layers that cross an address-space boundary.
 //!
-//! A wire message is a header section (the envelope's address, through serde) followed, at the
-//! next 8-byte boundary, by the body in the usual codec layout. Typed bodies are encoded here;
-//! already encoded bodies (broadcasts) are appended as they are.
+//! A wire message is a header followed, at the next 8-byte boundary, by the body in the usual
+//! codec layout. The header of the frequent destinations (element calls, broadcasts, future
+//! values, reduction steps) is a fixed binary layout written and read with a few stores and
+//! loads; rare destinations (creation, control, channels, globals) go through serde:
+//!
+//! ```text
+//! word 0: kind u8 | flags u8 | 0u16 | entry u32
+//! Element:   coll u64 | elem u32 | 0u32
+//! Broadcast: coll u64
+//! Future:    pe u32 | slot u32 | gen u32 | 0u32
+//! Reduction: coll u64 | seq u32 | phase u8 | exchange index u8 | 0u16
+//! Other:     serde_len u32 | 0u32 | serde bytes | pad to 8
+//! reply (flag HAS_REPLY): pe u32 | slot u32 | gen u32 | 0u32
+//! ```
+//!
+//! Typed bodies are encoded here; already encoded bodies (broadcasts) are appended as they are.
 
-use super::{encode_into, encode_with_externals, CodecError, Decoder, Externals, WireBuf};
-use crate::ids::{CollectionId, EntryId};
+use super::{encode_with_externals, CodecError, Externals, WireBuf};
+use crate::ids::CollectionId;
 use crate::message::{
     Body, CollectionMeta, Control, Dest, Envelope, FutureId, RedPhase, ReplyTo, WireBody,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+const KIND_ELEMENT: u8 = 1;
+const KIND_BROADCAST: u8 = 2;
+const KIND_FUTURE: u8 = 3;
+const KIND_REDUCTION: u8 = 4;
+const KIND_OTHER: u8 = 5;
+
+const HAS_REPLY: u8 = 1;
+const REPLY_GATHER: u8 = 2;
+const REPLY_VALUE: u8 = 4;
+
+/// Destinations rare enough that serde's cost does not matter.
 #[derive(Serialize, Deserialize)]
-enum WireDest {
-    Element(CollectionId, u32),
-    Broadcast(CollectionId),
+enum OtherDest {
     Create(CollectionMeta),
-    Future(FutureId),
     Control(Control),
-    Reduction(CollectionId, u32, RedPhase),
     Channel(crate::channel::ChanAddr),
     Global(crate::globals::GlobalAddr),
 }
 
-#[derive(Serialize, Deserialize)]
-struct WireReply {
-    future: FutureId,
-    gather: bool,
-    value: bool,
+/// A fixed-size header under construction (at most 48 bytes).
+struct Head {
+    bytes: [u8; 48],
+    len: usize,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Header {
-    dest: WireDest,
-    entry: EntryId,
-    reply: Option<WireReply>,
+impl Head {
+    fn put(&mut self, b: &[u8]) {
+        self.bytes[self.len..self.len + b.len()].copy_from_slice(b);
+        self.len += b.len();
+    }
+    fn u32(&mut self, v: u32) {
+        self.put(&v.to_le_bytes())
+    }
+    fn u64(&mut self, v: u64) {
+        self.put(&v.to_le_bytes())
+    }
+    fn future(&mut self, f: FutureId) {
+        self.u32(f.pe);
+        self.u32(f.slot);
+        self.u32(f.gen);
+        self.u32(0);
+    }
+}
+
+fn phase_bytes(p: RedPhase) -> [u8; 2] {
+    match p {
+        RedPhase::Up => [0, 0],
+        RedPhase::Down => [1, 0],
+        RedPhase::Exchange(i) => [2, i],
+    }
 }
 
 /// Appends `env` to `buf` as a wire message (header, then body at an 8-byte boundary), padded to
@@ -46,31 +85,70 @@ pub fn encode_envelope<'a>(
     buf: &mut WireBuf,
     external_min: usize,
 ) -> Externals<'a> {
-    let dest = match &env.dest {
-        Dest::Element { coll, elem } => WireDest::Element(*coll, *elem),
-        Dest::Broadcast { coll } => WireDest::Broadcast(*coll),
-        Dest::Create(meta) => WireDest::Create(**meta),
-        Dest::Future(id) => WireDest::Future(*id),
-        Dest::Reduction { coll, seq, phase } => WireDest::Reduction(*coll, *seq, *phase),
-        Dest::Control(c) => WireDest::Control(*c),
-        Dest::Channel(a) => WireDest::Channel(**a),
-        Dest::Global(a) => WireDest::Global((**a).clone()),
-    };
-    let reply = env.reply.map(|r| WireReply {
-        future: r.future,
-        gather: r.gather,
-        value: r.value,
-    });
-    let header = Header {
-        dest,
-        entry: env.entry,
-        reply,
-    };
-    encode_into(buf, |e| e.serde(&header));
     buf.align8();
+    let mut flags = 0u8;
+    if let Some(r) = env.reply {
+        flags |= HAS_REPLY;
+        if r.gather {
+            flags |= REPLY_GATHER;
+        }
+        if r.value {
+            flags |= REPLY_VALUE;
+        }
+    }
+    let kind = match &env.dest {
+        Dest::Element { .. } => KIND_ELEMENT,
+        Dest::Broadcast { .. } => KIND_BROADCAST,
+        Dest::Future(_) => KIND_FUTURE,
+        Dest::Reduction { .. } => KIND_REDUCTION,
+        _ => KIND_OTHER,
+    };
+    let mut h = Head {
+        bytes: [0; 48],
+        len: 0,
+    };
+    h.put(&[kind, flags, 0, 0]);
+    h.u32(env.entry);
+    match &env.dest {
+        Dest::Element { coll, elem } => {
+            h.u64(coll.0);
+            h.u32(*elem);
+            h.u32(0);
+        }
+        Dest::Broadcast { coll } => h.u64(coll.0),
+        Dest::Future(id) => h.future(*id),
+        Dest::Reduction { coll, seq, phase } => {
+            h.u64(coll.0);
+            h.u32(*seq);
+            h.put(&phase_bytes(*phase));
+            h.put(&[0, 0]);
+        }
+        _ => {}
+    }
+    if kind == KIND_OTHER {
+        let other = match &env.dest {
+            Dest::Create(meta) => OtherDest::Create(**meta),
+            Dest::Control(c) => OtherDest::Control(*c),
+            Dest::Channel(a) => OtherDest::Channel(**a),
+            Dest::Global(a) => OtherDest::Global((**a).clone()),
+            _ => unreachable!("frequent destinations have a fixed header"),
+        };
+        buf.extend_from_slice(&h.bytes[..h.len]);
+        let at = buf.len();
+        buf.extend_from_slice(&[0u8; 8]);
+        super::serde_append(buf, &other);
+        let serde_len = buf.len() - at - 8;
+        buf.patch_u32(at, u32::try_from(serde_len).expect("header over 4 GiB"));
+        buf.align8();
+        h.len = 0;
+    }
+    if let Some(r) = env.reply {
+        h.future(r.future);
+    }
+    buf.extend_from_slice(&h.bytes[..h.len]);
     let externals = match &env.body {
         Body::Empty => {
-            encode_into(buf, |_| {});
+            buf.extend_from_slice(&[0u8; 8]);
             Externals::new()
         }
         Body::Typed(m) => encode_with_externals(buf, external_min, |e| m.encode_erased(e)),
@@ -87,34 +165,102 @@ pub fn encode_envelope<'a>(
     externals
 }
 
+/// Reads fixed-layout fields of a header.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Result<[u8; N], CodecError> {
+        let b = self
+            .bytes
+            .get(self.at..self.at + N)
+            .ok_or_else(|| CodecError("truncated message header".into()))?;
+        self.at += N;
+        Ok(b.try_into().expect("N bytes"))
+    }
+    fn u32(&mut self) -> Result<u32, CodecError> {
+        Ok(u32::from_le_bytes(self.take()?))
+    }
+    fn u64(&mut self) -> Result<u64, CodecError> {
+        Ok(u64::from_le_bytes(self.take()?))
+    }
+    fn future(&mut self) -> Result<FutureId, CodecError> {
+        let f = FutureId {
+            pe: self.u32()?,
+            slot: self.u32()?,
+            gen: self.u32()?,
+        };
+        self.u32()?;
+        Ok(f)
+    }
+}
+
 /// Reads a wire message back into an envelope whose body refers to the same buffer.
 pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
-    let (header, body_start) = {
-        let bytes = buf.as_bytes();
-        let mut d = Decoder::new(bytes)?;
-        let header: Header = d.serde()?;
-        d.finish()?;
-        let serde_len = u32::from_le_bytes(bytes[0..4].try_into().expect("4 bytes")) as usize;
-        (header, (8 + serde_len).next_multiple_of(8))
+    let (dest, entry, reply, body_start) = {
+        let mut r = Reader {
+            bytes: buf.as_bytes(),
+            at: 0,
+        };
+        let [kind, flags, _, _] = r.take()?;
+        let entry = r.u32()?;
+        let dest = match kind {
+            KIND_ELEMENT => {
+                let coll = CollectionId(r.u64()?);
+                let elem = r.u32()?;
+                r.u32()?;
+                Dest::Element { coll, elem }
+            }
+            KIND_BROADCAST => Dest::Broadcast {
+                coll: CollectionId(r.u64()?),
+            },
+            KIND_FUTURE => Dest::Future(r.future()?),
+            KIND_REDUCTION => {
+                let coll = CollectionId(r.u64()?);
+                let seq = r.u32()?;
+                let [p, i, _, _] = r.take()?;
+                let phase = match p {
+                    0 => RedPhase::Up,
+                    1 => RedPhase::Down,
+                    2 => RedPhase::Exchange(i),
+                    _ => return Err(CodecError(format!("unknown reduction step {p}"))),
+                };
+                Dest::Reduction { coll, seq, phase }
+            }
+            KIND_OTHER => {
+                let len = r.u32()? as usize;
+                r.u32()?;
+                let bytes = r
+                    .bytes
+                    .get(r.at..r.at + len)
+                    .ok_or_else(|| CodecError("truncated message header".into()))?;
+                let other: OtherDest = super::serde_exact(bytes)?;
+                r.at = (r.at + len).next_multiple_of(8);
+                match other {
+                    OtherDest::Create(meta) => Dest::Create(Box::new(meta)),
+                    OtherDest::Control(c) => Dest::Control(c),
+                    OtherDest::Channel(a) => Dest::Channel(Box::new(a)),
+                    OtherDest::Global(a) => Dest::Global(Box::new(a)),
+                }
+            }
+            k => return Err(CodecError(format!("unknown message kind {k}"))),
+        };
+        let reply = if flags & HAS_REPLY != 0 {
+            Some(ReplyTo {
+                future: r.future()?,
+                gather: flags & REPLY_GATHER != 0,
+                value: flags & REPLY_VALUE != 0,
+            })
+        } else {
+            None
+        };
+        (dest, entry, reply, r.at)
     };
     if body_start + 8 > buf.len() {
         return Err(CodecError("message has no body".into()));
     }
-    let dest = match header.dest {
-        WireDest::Element(coll, elem) => Dest::Element { coll, elem },
-        WireDest::Broadcast(coll) => Dest::Broadcast { coll },
-        WireDest::Create(meta) => Dest::Create(Box::new(meta)),
-        WireDest::Future(id) => Dest::Future(id),
-        WireDest::Reduction(coll, seq, phase) => Dest::Reduction { coll, seq, phase },
-        WireDest::Control(c) => Dest::Control(c),
-        WireDest::Channel(a) => Dest::Channel(Box::new(a)),
-        WireDest::Global(a) => Dest::Global(Box::new(a)),
-    };
-    let reply = header.reply.map(|r| ReplyTo {
-        future: r.future,
-        gather: r.gather,
-        value: r.value,
-    });
     let body = Body::Wire(WireBody {
         buf: Arc::new(buf),
         start: body_start as u32,
@@ -122,7 +268,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
     });
     Ok(Envelope {
         dest,
-        entry: header.entry,
+        entry,
         reply,
         body,
     })
@@ -131,6 +277,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::Decoder;
     use crate::future::value::Serde;
     use crate::message::Message;
 
@@ -206,6 +353,48 @@ mod tests {
             let mut b = WireBuf::new();
             b.extend_from_slice(&vec![0xff; len]);
             assert!(decode_envelope(b).is_err());
+        }
+    }
+
+    #[test]
+    fn fixed_headers_round_trip() {
+        let f = FutureId {
+            pe: 5,
+            slot: 6,
+            gen: 7,
+        };
+        let dests = [
+            Dest::Broadcast {
+                coll: CollectionId(u64::MAX),
+            },
+            Dest::Future(f),
+            Dest::Reduction {
+                coll: CollectionId(9),
+                seq: 11,
+                phase: RedPhase::Exchange(3),
+            },
+            Dest::Reduction {
+                coll: CollectionId(9),
+                seq: 12,
+                phase: RedPhase::Down,
+            },
+        ];
+        for dest in dests {
+            let want = format!("{dest:?}");
+            let env = Envelope {
+                dest,
+                entry: 0xdead_beef,
+                reply: Some(ReplyTo {
+                    future: f,
+                    gather: false,
+                    value: true,
+                }),
+                body: Body::Empty,
+            };
+            let back = round_trip(&env);
+            assert_eq!(format!("{:?}", back.dest), want);
+            assert_eq!(back.entry, 0xdead_beef);
+            assert_eq!(back.reply, env.reply);
         }
     }
 

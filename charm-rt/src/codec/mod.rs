@@ -170,6 +170,22 @@ pub fn encode_with_externals<'a>(
     enc.finish()
 }
 
+/// Appends `v` through serde, with no body framing (for envelope headers).
+pub(crate) fn serde_append<T: Serialize + ?Sized>(buf: &mut WireBuf, v: &T) {
+    bincode::serde::encode_into_writer(v, BufWriter(buf), config())
+        .unwrap_or_else(|e| panic!("charm-rs: cannot serialize a message header: {e}"));
+}
+
+/// Reads a value written by [`serde_append`] that must fill `bytes` exactly.
+pub(crate) fn serde_exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
+    let (v, used) = bincode::serde::decode_from_slice::<T, _>(bytes, config())
+        .map_err(|e| CodecError(format!("cannot decode a message header: {e}")))?;
+    if used != bytes.len() {
+        return Err(CodecError("trailing bytes after a message header".into()));
+    }
+    Ok(v)
+}
+
 /// The external arguments a body refers to, in order: byte length and element size.
 pub fn external_layout(bytes: &[u8]) -> Result<SmallVec<[(usize, usize); 2]>, CodecError> {
     let serde_len = read_u32(bytes, 0)? as usize;

@@ -5,7 +5,6 @@ use crate::collections::table::LocalCollection;
 use crate::ids::CollectionId;
 use crate::message::{Body, Dest, Envelope, FutureId, RedPhase};
 use crate::scheduler::{with_pe, Pe};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Where a reduction's result goes.
@@ -30,14 +29,14 @@ pub(crate) struct RedState {
     /// Messages that arrived before the first local contribution told the value type.
     early: Vec<(RedPhase, Body)>,
     target: Option<Target>,
-    waiters: Vec<FutureId>,
+    waiters: smallvec::SmallVec<[FutureId; 2]>,
     sent_up: bool,
     /// All-to-all allreduce: every hosting PE's partial, by its index among the hosting PEs.
-    slots: Vec<Option<Acc>>,
+    slots: smallvec::SmallVec<[Option<Acc>; 8]>,
 }
 
 /// Reductions in flight on one PE, by collection and sequence number.
-pub(crate) type Reductions = HashMap<(CollectionId, u32), RedState>;
+pub(crate) type Reductions = crate::scheduler::IdMap<(CollectionId, u32), RedState>;
 
 /// This PE's place in a collection's reduction tree: the parent and children among the PEs
 /// that host elements (4-ary, rooted at the lowest hosting PE).
@@ -81,9 +80,9 @@ fn new_state(c: &LocalCollection) -> RedState {
         ops: None,
         early: Vec::new(),
         target: None,
-        waiters: Vec::new(),
+        waiters: Default::default(),
         sent_up: false,
-        slots: Vec::new(),
+        slots: Default::default(),
     }
 }
 

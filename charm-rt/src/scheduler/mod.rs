@@ -152,7 +152,7 @@ impl Pe {
             last_collection: RefCell::new(None),
             futures: RefCell::new(FutureTable::new(id)),
             gathers: RefCell::new(HashMap::new()),
-            reductions: RefCell::new(HashMap::new()),
+            reductions: RefCell::new(Default::default()),
             channels: RefCell::new(Default::default()),
             globals: RefCell::new(Default::default()),
             current: Cell::new(None),

@@ -3,6 +3,8 @@
 //!   each array with its own message (on MPI they travel separately from the header);
 //! - `burst`: two PEs flood each other with messages just under 4 KiB (around MPI's eager
 //!   limit) from inside entry methods, which once deadlocked;
+//! - `flood`: a sender outruns a busy receiver with 300,000 small messages and a few large
+//!   ones; on MPI the queued messages once made every poll scan them all (a quadratic hang);
 //! - `reducer_panic`: a custom reducer that panics ends the job with a message, whichever PE
 //!   combines (never a hang).
 
@@ -16,6 +18,7 @@ const N: usize = 10_000; // 80 KB of f64: a separate segment on the MPI layer
 pub struct Sink {
     bad: u64,
     seen: u64,
+    ticks: u64,
 }
 
 fn explode(_: u64, _: u64) -> u64 {
@@ -25,7 +28,11 @@ fn explode(_: u64, _: u64) -> u64 {
 #[chare]
 impl Sink {
     fn new() -> Self {
-        Sink { bad: 0, seen: 0 }
+        Sink {
+            bad: 0,
+            seen: 0,
+            ticks: 0,
+        }
     }
 
     /// A message with a large header (a long string) and an array of ones.
@@ -44,9 +51,9 @@ impl Sink {
         }
     }
 
-    /// (seen, bad).
+    /// (messages seen, bad ones).
     pub fn report(&mut self) -> (u64, u64) {
-        (self.seen, self.bad)
+        (self.seen + self.ticks, self.bad)
     }
 
     /// Sends `count` messages of `bytes` bytes to `peer`.
@@ -54,6 +61,20 @@ impl Sink {
         for _ in 0..count {
             peer.absorb(vec![7u8; bytes]);
         }
+    }
+
+    /// Counts a small message.
+    pub fn tick(&mut self, x: u64) {
+        if x == self.ticks {
+            self.ticks += 1;
+        } else {
+            self.bad += 1;
+        }
+    }
+
+    /// Keeps this PE busy for `ms` milliseconds.
+    pub fn stall(&mut self, ms: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
     }
 
     /// Counts a flood message.
@@ -98,6 +119,22 @@ fn main() {
                 let r = sinks.report_ret().await.unwrap();
                 assert_eq!(r, vec![(256, 0), (256, 0)]);
                 ok("regressions burst");
+            }
+            "flood" => {
+                b.stall(300);
+                for i in 0..300_000u64 {
+                    b.tick(i);
+                    if i % 50_000 == 0 {
+                        b.big("x".repeat(5000), vec![1.0; N]);
+                    }
+                }
+                charm_rt::wait_qd().await;
+                assert_eq!(
+                    b.report_ret().await.unwrap(),
+                    (300_006, 0),
+                    "every message, small ones in order"
+                );
+                ok("regressions flood");
             }
             "reducer_panic" => {
                 let group = SinkProxy::new_array(4 * num_pes());

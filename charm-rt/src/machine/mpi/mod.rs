@@ -2,12 +2,21 @@
 //!
 //! MPI is initialised with `MPI_THREAD_SINGLE`: the PE's thread is the rank's only thread.
 //! The PE polls MPI between messages (as Charm++'s non-SMP MPI layer does), so a message costs
-//! no hop to a communication thread. Every message is one MPI message:
-//! - small ones (up to a slot, 4 KiB) go out with a blocking send, which the eager protocol
-//!   completes at once from a reused scratch buffer, and arrive in receives posted in advance
-//!   into reused slots, polled with `MPI_Test`: no probe and no allocation in MPI's path;
-//! - larger ones go out with a non-blocking send from a buffer the runtime owns until MPI is done,
-//!   and are received after a matched probe into a buffer recycled from a pool.
+//! no hop to a communication thread.
+//!
+//! Every message starts on one tag, [`TAG_MSG`], and arrives in receives posted in advance into
+//! reused slots, polled with `MPI_Test`: no probe and no allocation in MPI's path, and one
+//! ordered stream per sender. What does not fit a slot follows on [`TAG_SEG`], from the same
+//! sender, in order:
+//! - a message up to a slot (4 KiB) is sent whole, with a blocking send up to 2 KiB (far below
+//!   any eager limit, so it completes at once from a reused scratch buffer), non-blocking above;
+//! - a larger message is announced by a one-word notice, its bytes follow as one message;
+//! - direct-copy arguments of 64 KiB or more follow as their own messages, sent straight from
+//!   the sender's vectors and received into the receiver's, uncopied.
+//!
+//! The parts on `TAG_SEG` are taken with a matched probe on their sender only once their first
+//! part arrived, so polling never probes, and a flood of small messages queued in MPI (a sender
+//! outrunning its receiver) never makes a poll scan them.
 //!
 //! Envelopes become bytes in `codec`, not here: this module only moves them.
 
@@ -31,10 +40,12 @@ use std::time::Duration;
 
 /// Tag of small runtime messages (other tags are free for programs that use MPI directly).
 pub const TAG_MSG: i32 = 0x6368; // "ch"
-/// Tag of large runtime messages.
-pub const TAG_LARGE: i32 = 0x6369;
-/// Tag of direct-copy arguments sent on their own after their message.
+/// Tag of the parts of a message that follow its first part: a large message's bytes and
+/// direct-copy arguments sent on their own.
 pub const TAG_SEG: i32 = 0x636a;
+/// A first part of exactly one word with this value announces a message too large for a slot
+/// (encoded messages are at least two words, so nothing else looks like it).
+const LARGE_NOTICE: u64 = u64::from_le_bytes(*b"chrmLRG\0");
 /// Messages up to this size go out with a blocking send (far below any MPI eager limit).
 const EAGER_BLOCKING_MAX: usize = 2048;
 /// Direct-copy arguments this large go straight from the sender's vector, uncopied.
@@ -82,8 +93,6 @@ pub struct MpiEndpoint {
     sends: RefCell<OwnedSends>,
     /// How long an idle rank polls before sleeping: long when it has a core to itself.
     spin: Duration,
-    /// Polls since the last probe for large messages.
-    polls: std::cell::Cell<u32>,
     // Dropped last: finalizes MPI.
     _universe: Universe,
 }
@@ -116,7 +125,6 @@ impl MpiEndpoint {
             scratch: RefCell::new(WireBuf::with_capacity(SLOT_BYTES)),
             sends: RefCell::new(OwnedSends::default()),
             spin,
-            polls: std::cell::Cell::new(0),
             _universe: universe,
         }
     }
@@ -144,17 +152,17 @@ impl MpiEndpoint {
     }
 
     fn receive(&self) -> Option<Envelope> {
-        // A probe costs as much as a test of the posted slots, so large messages are looked for
-        // every 4th call, whether or not small ones keep arriving (so neither starves).
-        let polls = self.polls.get().wrapping_add(1);
-        self.polls.set(polls);
-        let large_turn = polls.is_multiple_of(4);
-        let got = if large_turn {
-            self.receive_large().or_else(|| self.receive_small())
-        } else {
-            self.receive_small()
-        };
-        let (source, buf) = got?;
+        let (source, buf) =
+            self.posted
+                .borrow_mut()
+                .poll(&self.world, |source, words| match words {
+                    [LARGE_NOTICE] => (source, None),
+                    _ => (
+                        source,
+                        Some(WireBuf::from_words(words.to_vec(), words.len() * 8)),
+                    ),
+                })?;
+        let buf = buf.unwrap_or_else(|| self.receive_large(source));
         let mut env = match decode_envelope(buf) {
             Ok(env) => env,
             Err(e) => crate::error::abort_job(
@@ -181,22 +189,16 @@ impl MpiEndpoint {
         Some(env)
     }
 
-    fn receive_small(&self) -> Option<(i32, WireBuf)> {
-        self.posted.borrow_mut().poll(&self.world, |source, words| {
-            (source, WireBuf::from_words(words.to_vec(), words.len() * 8))
-        })
-    }
-
-    fn receive_large(&self) -> Option<(i32, WireBuf)> {
+    /// Receives the bytes of a large message announced by `source`, into a pooled buffer.
+    fn receive_large(&self, source: i32) -> WireBuf {
         let (msg, status) = self
             .world
-            .any_process()
-            .immediate_matched_probe_with_tag(TAG_LARGE)?;
-        let source = status.source_rank();
+            .process_at_rank(source)
+            .matched_probe_with_tag(TAG_SEG);
         let words = status.count(u64::equivalent_datatype()) as usize;
         let mut buf = WireBuf::zeroed(words * 8);
         msg.matched_receive_into(buf.words_mut());
-        Some((source, buf))
+        buf
     }
 
     /// Receives one direct-copy argument that follows a message from `source`, into a vector of
@@ -277,24 +279,21 @@ impl Endpoint for MpiEndpoint {
             );
         }
         let mut sends = self.sends.borrow_mut();
-        if segments.is_empty() && scratch.len() <= EAGER_BLOCKING_MAX {
+        let to_rank = self.world.process_at_rank(to as i32);
+        if scratch.len() <= EAGER_BLOCKING_MAX {
             // Far below any eager limit: MPI copies it out at once, so the blocking send cannot
             // wait for the receiver (which is what makes the cheap path cheap).
-            self.world
-                .process_at_rank(to as i32)
-                .send_with_tag(scratch.words(), TAG_MSG);
-        } else if segments.is_empty() && scratch.len() <= SLOT_BYTES {
+            to_rank.send_with_tag(scratch.words(), TAG_MSG);
+        } else if scratch.len() <= SLOT_BYTES {
             // Fits a posted slot but might exceed the eager limit: never block on it.
             let n = scratch.words().len();
             let buf = sends.small_buffer(&scratch);
             sends.start_words(&self.world, to as i32, TAG_MSG, buf, n);
         } else {
-            // Messages with separate direct-copy arguments always use `TAG_LARGE`: the receiver
-            // takes their segments (`TAG_SEG`) in the order it takes these messages, and MPI
-            // keeps that order only within one tag.
+            to_rank.send_with_tag(&[LARGE_NOTICE][..], TAG_MSG);
             let owned = std::mem::replace(&mut *scratch, WireBuf::with_capacity(SLOT_BYTES));
             let n = owned.words().len();
-            sends.start_words(&self.world, to as i32, TAG_LARGE, owned.into_words(), n);
+            sends.start_words(&self.world, to as i32, TAG_SEG, owned.into_words(), n);
         }
         if !segments.is_empty() {
             sends.start_segments(&self.world, to as i32, TAG_SEG, &segments, env);
@@ -314,10 +313,7 @@ impl Endpoint for MpiEndpoint {
     }
 
     fn has_incoming(&self) -> bool {
-        self.world
-            .any_process()
-            .immediate_probe_with_tag(TAG_MSG)
-            .is_some()
+        self.posted.borrow_mut().ready(&self.world)
     }
 
     fn spin_time(&self) -> Duration {

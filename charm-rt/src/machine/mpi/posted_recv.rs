@@ -17,12 +17,17 @@ const SLOTS: usize = 8;
 
 struct Slot {
     request: Option<Request<'static, [u64], StaticScope>>,
+    /// Source and word count once the receive completed and the message is not yet taken.
+    done: Option<(i32, usize)>,
     buf: *mut [u64],
 }
 
 /// The posted receives, oldest first.
 pub(super) struct PostedRecvs {
     slots: VecDeque<Slot>,
+    /// The slot whose message was last taken, posted again at the next poll: after the
+    /// message was handled (and its reply sent), off the latency's critical path.
+    taken: Option<Slot>,
     tag: i32,
 }
 
@@ -48,45 +53,67 @@ impl PostedRecvs {
                 let buf = Box::into_raw(vec![0u64; SLOT_BYTES / 8].into_boxed_slice());
                 Slot {
                     request: Some(post(world, tag, buf)),
+                    done: None,
                     buf,
                 }
             })
             .collect();
-        PostedRecvs { slots, tag }
+        PostedRecvs {
+            slots,
+            taken: None,
+            tag,
+        }
     }
 
-    /// If the oldest slot received a message, hands its bytes to `take` and posts the slot again.
+    /// Whether the oldest slot holds a message (tested, not taken).
+    pub(super) fn ready(&mut self, world: &SimpleCommunicator) -> bool {
+        if let Some(mut slot) = self.taken.take() {
+            slot.request = Some(post(world, self.tag, slot.buf));
+            self.slots.push_back(slot);
+        }
+        let Some(slot) = self.slots.front_mut() else {
+            return false;
+        };
+        if slot.done.is_none() {
+            let req = slot.request.take().expect("slot is posted");
+            match req.test() {
+                Err(req) => slot.request = Some(req),
+                Ok(status) => {
+                    let words = status.count(u64::equivalent_datatype()) as usize;
+                    slot.done = Some((status.source_rank(), words));
+                }
+            }
+        }
+        slot.done.is_some()
+    }
+
+    /// If the oldest slot received a message, hands its source and words to `take` and posts
+    /// the slot again.
     #[inline]
     pub(super) fn poll<R>(
         &mut self,
         world: &SimpleCommunicator,
         take: impl FnOnce(i32, &[u64]) -> R,
     ) -> Option<R> {
-        let slot = self.slots.front_mut()?;
-        let req = slot.request.take().expect("slot is posted");
-        match req.test() {
-            Err(req) => {
-                slot.request = Some(req);
-                None
-            }
-            Ok(status) => {
-                let words = status.count(u64::equivalent_datatype()) as usize;
-                // SAFETY: the receive into this buffer completed, so MPI no longer writes it, and
-                // it is not posted again until `take` returned; see `post`.
-                let data: &[u64] = unsafe { &(&*slot.buf)[..words] };
-                let out = take(status.source_rank(), data);
-                let mut slot = self.slots.pop_front().expect("front exists");
-                slot.request = Some(post(world, self.tag, slot.buf));
-                self.slots.push_back(slot);
-                Some(out)
-            }
+        if !self.ready(world) {
+            return None;
         }
+        let mut slot = self.slots.pop_front().expect("a ready slot");
+        let (source, words) = slot.done.take().expect("ready");
+        // SAFETY: the receive into this buffer completed, so MPI no longer writes it, and it is
+        // not posted again until `take` returned; see `post`.
+        let data: &[u64] = unsafe { &(&*slot.buf)[..words] };
+        let out = take(source, data);
+        self.taken = Some(slot);
+        Some(out)
     }
 }
 
 impl Drop for PostedRecvs {
     fn drop(&mut self) {
-        for slot in self.slots.drain(..) {
+        let taken = self.taken.take();
+        for slot in self.slots.drain(..).chain(taken) {
+            // A slot whose receive completed (`done`) has no request left.
             if let Some(req) = slot.request {
                 req.cancel();
                 req.wait_without_status();
