@@ -199,6 +199,12 @@ impl Reader<'_> {
 
 /// Reads a wire message back into an envelope whose body refers to the same buffer.
 pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
+    decode_shared_envelope(Arc::new(buf))
+}
+
+/// Like [`decode_envelope`], for a buffer already shared (a layer may recycle it once the
+/// envelope's body is gone).
+pub fn decode_shared_envelope(buf: Arc<WireBuf>) -> Result<Envelope, CodecError> {
     let (dest, entry, reply, body_start) = {
         let mut r = Reader {
             bytes: buf.as_bytes(),
@@ -262,7 +268,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
         return Err(CodecError("message has no body".into()));
     }
     let body = Body::Wire(WireBody {
-        buf: Arc::new(buf),
+        buf,
         start: body_start as u32,
         external: None,
     });

@@ -21,7 +21,7 @@ mod marshal;
 mod segment;
 mod wire;
 
-pub use envelope::{decode_envelope, encode_envelope};
+pub use envelope::{decode_envelope, decode_shared_envelope, encode_envelope};
 pub use marshal::{Marshal, Serde};
 pub use segment::Segment;
 pub use wire::WireBuf;

@@ -67,6 +67,13 @@ impl WireBuf {
         WireBuf { words, len }
     }
 
+    /// Replaces the contents with `words` (all their bytes), reusing the capacity.
+    pub fn assign_words(&mut self, words: &[u64]) {
+        self.words.clear();
+        self.words.extend_from_slice(words);
+        self.len = words.len() * 8;
+    }
+
     /// The storage as whole words (the last one padded with zeros). Meaningful after
     /// [`WireBuf::align8`].
     pub fn words(&self) -> &[u64] {

@@ -13,7 +13,9 @@ use std::any::Any;
 pub(crate) type Acc = Box<dyn Any>;
 
 /// Messages for the children (down the tree) and for the local contributors of an allreduce.
-pub(crate) type FanOut = (Vec<Box<dyn ErasedMessage>>, Vec<Box<dyn ErasedMessage>>);
+pub(crate) type FanOut = (Msgs, Msgs);
+/// A few messages (most PEs have at most 4 children and one waiting contributor).
+pub(crate) type Msgs = smallvec::SmallVec<[Box<dyn ErasedMessage>; 4]>;
 
 /// What a PE needs to combine and forward partial results of one reduction.
 pub(crate) trait Ops {
@@ -72,11 +74,12 @@ pub(crate) struct PlainOps<T> {
 
 impl<T: Reducible> Ops for PlainOps<T> {
     fn combine(&self, a: Option<Acc>, b: Acc) -> Acc {
-        let b: T = take(b, "value");
-        Box::new(match a {
-            Some(a) => take::<T>(a, "value").combine(b, self.op),
-            None => b,
-        })
+        match a {
+            // The first value is kept in its box (checked, not re-allocated).
+            None if b.is::<T>() => b,
+            None => Box::new(take::<T>(b, "value")),
+            Some(a) => Box::new(take::<T>(a, "value").combine(take(b, "value"), self.op)),
+        }
     }
     fn decode_child(&self, body: Body) -> Result<Acc, CodecError> {
         decode_with(body, |m| take::<Plain<T>>(m, "partial").0, T::decode)

@@ -32,7 +32,7 @@ pub(crate) struct RedState {
     waiters: smallvec::SmallVec<[FutureId; 2]>,
     sent_up: bool,
     /// All-to-all allreduce: every hosting PE's partial, by its index among the hosting PEs.
-    slots: smallvec::SmallVec<[Option<Acc>; 8]>,
+    slots: Vec<Option<Acc>>,
 }
 
 /// Reductions in flight on one PE, by collection and sequence number.
@@ -82,7 +82,7 @@ fn new_state(c: &LocalCollection) -> RedState {
         target: None,
         waiters: Default::default(),
         sent_up: false,
-        slots: Default::default(),
+        slots: Vec::new(),
     }
 }
 
