@@ -2,6 +2,7 @@
 //! without notice.
 
 pub use crate::codec::{CodecError, Decoder, Encoder, Pod};
+pub use crate::collections::callback::ArgCoding;
 pub use crate::collections::chare::{
     take_typed, CallCx, ChareObject, ChareStruct, DispatchError, Dispatched, Exclusive,
     ExclusiveChare, Registration, Shared, SharedChare,

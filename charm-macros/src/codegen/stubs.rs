@@ -149,13 +149,18 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
         [a] => Some(a.stored_ty()),
         _ => None,
     };
+    // How the entry method reads that one argument, so the callback's sender writes it alike.
+    let coding = match e.args.as_slice() {
+        [a] if !matches!(a.kind, crate::model::ArgKind::Serde) => quote!(Bulk),
+        _ => quote!(Serde),
+    };
     let cb_name = format_ident!("{}_callback", name);
     let elem_cb = cb_ty.as_ref().map(|t| {
         let d = doc(format!("A callback that calls `{name}` on this element with the value it is given (a reduction result, say)."));
         quote! {
             #(#cfgs)* #d
             #vis fn #cb_name(&self) -> ::charm_rt::Callback<#t> {
-                ::charm_rt::Callback::to_elem(self.0, #id)
+                ::charm_rt::Callback::to_elem(self.0, #id, ::charm_rt::__private::ArgCoding::#coding)
             }
         }
     });
@@ -166,7 +171,7 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
         quote! {
             #(#cfgs)* #d
             #vis fn #cb_name(&self) -> ::charm_rt::Callback<#t> {
-                ::charm_rt::Callback::to_broadcast(self.0, #id)
+                ::charm_rt::Callback::to_broadcast(self.0, #id, ::charm_rt::__private::ArgCoding::#coding)
             }
         }
     });

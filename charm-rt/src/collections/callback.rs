@@ -23,8 +23,19 @@ pub struct Callback<T> {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 enum Target {
     Future(FutureId),
-    Elem(ElemRef, EntryId),
-    Broadcast(CollectionRef, EntryId),
+    Elem(ElemRef, EntryId, ArgCoding),
+    Broadcast(CollectionRef, EntryId, ArgCoding),
+}
+
+/// How the entry method behind a callback reads its argument, as `#[chare]` decided from the
+/// parameter's type: the value must be encoded the same way.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArgCoding {
+    /// A `Vec` or slice of plain numbers, on the direct-copy path.
+    Bulk,
+    /// Anything else, through serde (also no argument at all).
+    Serde,
 }
 
 impl<T> Clone for Callback<T> {
@@ -51,17 +62,17 @@ impl<T> From<Future<T>> for Callback<T> {
 
 impl<T> Callback<T> {
     #[doc(hidden)]
-    pub fn to_elem(e: ElemRef, entry: EntryId) -> Self {
+    pub fn to_elem(e: ElemRef, entry: EntryId, coding: ArgCoding) -> Self {
         Callback {
-            target: Target::Elem(e, entry),
+            target: Target::Elem(e, entry, coding),
             _t: PhantomData,
         }
     }
 
     #[doc(hidden)]
-    pub fn to_broadcast(c: CollectionRef, entry: EntryId) -> Self {
+    pub fn to_broadcast(c: CollectionRef, entry: EntryId, coding: ArgCoding) -> Self {
         Callback {
-            target: Target::Broadcast(c, entry),
+            target: Target::Broadcast(c, entry, coding),
             _t: PhantomData,
         }
     }
@@ -81,11 +92,29 @@ impl<T: Marshal + Serialize + serde::de::DeserializeOwned> Callback<T> {
     }
 
     pub(crate) fn send_in(&self, pe: &Pe, value: T) {
+        self.deliver_in(pe, value, |v, en| v.encode(en));
+    }
+}
+
+impl<T: Serialize + serde::de::DeserializeOwned + Send + 'static> Callback<T> {
+    /// Delivers `value`; `bulk` writes it for an entry method that takes it on the direct-copy
+    /// path (only called when the callback's entry method does).
+    pub(crate) fn deliver_in(
+        &self,
+        pe: &Pe,
+        value: T,
+        bulk: impl for<'a> FnOnce(&'a T, &mut codec::Encoder<'_, 'a>),
+    ) {
+        let encode = |coding: ArgCoding| {
+            WireBody::new(codec::encode_to_buf(|en| match coding {
+                ArgCoding::Bulk => bulk(&value, en),
+                ArgCoding::Serde => en.serde(&value),
+            }))
+        };
         match self.target {
             // A future holds serde values (`Future::send`), an entry method decodes its arguments.
             Target::Future(f) => pe.send_future(f, Box::new(crate::future::value::Serde(value))),
-            Target::Elem(e, entry) => {
-                let body = WireBody::new(codec::encode_to_buf(|en| value.encode(en)));
+            Target::Elem(e, entry, coding) => {
                 let env = Envelope {
                     dest: Dest::Element {
                         coll: e.collection(),
@@ -93,12 +122,12 @@ impl<T: Marshal + Serialize + serde::de::DeserializeOwned> Callback<T> {
                     },
                     entry,
                     reply: None,
-                    body: Body::Wire(body),
+                    body: Body::Wire(encode(coding)),
                 };
                 pe.route(e.pe(), env);
             }
-            Target::Broadcast(c, entry) => {
-                let body = WireBody::new(codec::encode_to_buf(|en| value.encode(en)));
+            Target::Broadcast(c, entry, coding) => {
+                let body = encode(coding);
                 for p in c.hosting_pes() {
                     let env = Envelope {
                         dest: Dest::Broadcast { coll: c.id() },
@@ -111,4 +140,36 @@ impl<T: Marshal + Serialize + serde::de::DeserializeOwned> Callback<T> {
             }
         }
     }
+}
+
+impl<T: Serialize + serde::de::DeserializeOwned + Send + 'static> Callback<Vec<T>> {
+    /// Delivers gathered values: an entry method taking `Vec<P>` of plain numbers reads them on
+    /// the direct-copy path, anything else through serde.
+    pub(crate) fn deliver_vec_in(&self, pe: &Pe, items: Vec<T>) {
+        self.deliver_in(pe, items, |v, en| {
+            if !encode_plain_vec(v, en) {
+                panic!(
+                    "charm-rs: a gather of {} went to an entry method that takes numbers on the direct-copy path",
+                    std::any::type_name::<T>()
+                )
+            }
+        });
+    }
+}
+
+/// Writes `v` on the direct-copy path if its elements are plain numbers; false otherwise.
+// `&Vec`, not a slice: `Any` downcasts only sized types.
+#[allow(clippy::ptr_arg)]
+fn encode_plain_vec<'a, T: 'static>(v: &'a Vec<T>, en: &mut codec::Encoder<'_, 'a>) -> bool {
+    let any: &'a dyn std::any::Any = v;
+    macro_rules! try_bulk {
+        ($($p:ty),*) => {$(
+            if let Some(x) = any.downcast_ref::<Vec<$p>>() {
+                en.bulk(&x[..]);
+                return true;
+            }
+        )*};
+    }
+    try_bulk!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, usize, isize, f32, f64);
+    false
 }

@@ -41,17 +41,18 @@ pub fn contribute<T: Reducible>(value: T, reducer: Reducer<T>, target: impl Into
 }
 
 /// Contributes `value` to a gather: `target` receives every element's value, sorted by element
-/// position.
+/// position (a future, or an entry method taking `Vec<T>`: `Vec`s of plain numbers reach it on
+/// the direct-copy path).
 #[track_caller]
 pub fn contribute_gather<T: Serialize + DeserializeOwned + Send + 'static>(
     value: T,
-    target: Future<Vec<T>>,
+    target: impl Into<Callback<Vec<T>>>,
 ) {
     let me = crate::scheduler::with_pe(|pe| pe.current.get())
         .map(|c| c.elem)
         .unwrap_or(0);
     let ops = GatherOps::<T> {
-        target: target.id(),
+        target: target.into(),
         _t: std::marker::PhantomData,
     };
     state::contribute(

@@ -115,7 +115,7 @@ impl<T: Reducible> Ops for PlainOps<T> {
 
 /// Gather: contributions with their element positions, sorted at the root.
 pub(crate) struct GatherOps<T> {
-    pub target: crate::message::FutureId,
+    pub target: Callback<Vec<T>>,
     pub _t: std::marker::PhantomData<fn() -> T>,
 }
 
@@ -147,10 +147,8 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Ops for GatherOps<T> {
     fn deliver(&self, pe: &crate::scheduler::Pe, acc: Acc) {
         let mut items: Gathered<T> = take(acc, "gather");
         items.sort_unstable_by_key(|(i, _)| *i);
-        pe.send_future(
-            self.target,
-            Box::new(Serde(items.into_iter().map(|(_, v)| v).collect::<Vec<T>>())),
-        );
+        self.target
+            .deliver_vec_in(pe, items.into_iter().map(|(_, v)| v).collect());
     }
     fn decode_down(&self, _: Body) -> Result<Acc, CodecError> {
         Err(CodecError("gather has no allreduce form".into()))

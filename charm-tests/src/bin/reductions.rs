@@ -68,6 +68,18 @@ impl Part {
         charm_rt::contribute(me, Reducer::Sum, all.elem(0).got_sum_callback());
         charm_rt::contribute(vec![me as f64, 1.0], Reducer::Sum, all.got_vec_callback());
         charm_rt::contribute_nop(all.elem(all.len() - 1).got_nop_callback());
+        contribute_gather(me as f64 * 1.5, all.elem(1).got_numbers_callback());
+        contribute_gather(format!("n{me}"), all.got_names_callback());
+    }
+
+    /// Receives a gather of numbers (direct copy).
+    pub fn got_numbers(&self, v: Vec<f64>) {
+        self.log.borrow_mut().push(format!("numbers {v:?}"));
+    }
+
+    /// Receives a gather of strings (broadcast to every element).
+    pub fn got_names(&self, v: Vec<String>) {
+        self.log.borrow_mut().push(format!("names {}", v.join(",")));
     }
 
     /// Receives a sum.
@@ -170,6 +182,10 @@ fn main() {
                 want.push("sum 10".to_string());
             }
             want.push("vec 10 5".to_string());
+            want.push("names n0,n1,n2,n3,n4".to_string());
+            if i == 1 {
+                want.push("numbers [0.0, 1.5, 3.0, 4.5, 6.0]".to_string());
+            }
             if i == 4 {
                 want.push("nop".to_string());
             }
