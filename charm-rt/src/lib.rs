@@ -62,6 +62,7 @@ pub mod machine;
 mod message;
 mod reduction;
 mod scheduler;
+mod sections;
 mod start;
 
 #[doc(hidden)]
@@ -83,6 +84,10 @@ pub use index::{Index, MAX_DIMS};
 pub use message::FutureId;
 pub use reduction::{
     allreduce, barrier, contribute, contribute_gather, contribute_nop, Custom, Reducer, Reducible,
+};
+pub use sections::{
+    section_allreduce, section_barrier, section_contribute, section_contribute_gather,
+    section_contribute_nop, SectionId, SectionNumbers, SectionRef, Slice,
 };
 pub use start::{
     abort, exit, my_pe, num_pes, run, spawn, start, start_qd, wait_qd, wait_until, yield_now,

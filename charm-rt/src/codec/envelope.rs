@@ -22,6 +22,7 @@ enum WireDest {
     Reduction(CollectionId, u32, RedPhase),
     Channel(crate::channel::ChanAddr),
     Global(crate::globals::GlobalAddr),
+    Section(crate::sections::SectionDest),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -55,6 +56,7 @@ pub fn encode_envelope<'a>(
         Dest::Control(c) => WireDest::Control(*c),
         Dest::Channel(a) => WireDest::Channel(**a),
         Dest::Global(a) => WireDest::Global((**a).clone()),
+        Dest::Section(d) => WireDest::Section(**d),
     };
     let reply = env.reply.map(|r| WireReply {
         future: r.future,
@@ -109,6 +111,7 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
         WireDest::Control(c) => Dest::Control(c),
         WireDest::Channel(a) => Dest::Channel(Box::new(a)),
         WireDest::Global(a) => Dest::Global(Box::new(a)),
+        WireDest::Section(d) => Dest::Section(Box::new(d)),
     };
     let reply = header.reply.map(|r| ReplyTo {
         future: r.future,
@@ -212,6 +215,28 @@ mod tests {
     struct Unit;
     impl Message for Unit {
         fn encode<'a>(&'a self, _: &mut crate::codec::Encoder<'_, 'a>) {}
+    }
+
+    #[test]
+    fn section_message() {
+        use crate::sections::{SectionDest, SectionId, SectionStep};
+        let d = SectionDest {
+            id: SectionId(5 << 40 | 9),
+            step: SectionStep::Reduction {
+                seq: 7,
+                phase: RedPhase::Exchange(3),
+            },
+        };
+        let env = Envelope {
+            dest: Dest::Section(Box::new(d)),
+            entry: 11,
+            reply: None,
+            body: Body::Typed(Box::new(Unit)),
+        };
+        match round_trip(&env).dest {
+            Dest::Section(back) => assert_eq!(*back, d),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Callbacks: where a result goes (a future, one element's entry method, or a broadcast to a
-//! collection's entry method), as a value that can be stored and sent in messages.
+//! Callbacks: where a result goes (a future, one element's entry method, a broadcast to a
+//! collection's entry method, or a call to a section's members), as a value that can be stored
+//! and sent in messages.
 
 use super::{CollectionRef, ElemRef};
 use crate::codec::{self, Marshal};
@@ -25,6 +26,7 @@ enum Target {
     Future(FutureId),
     Elem(ElemRef, EntryId),
     Broadcast(CollectionRef, EntryId),
+    Section(crate::sections::SectionRef, EntryId),
 }
 
 impl<T> Clone for Callback<T> {
@@ -62,6 +64,14 @@ impl<T> Callback<T> {
     pub fn to_broadcast(c: CollectionRef, entry: EntryId) -> Self {
         Callback {
             target: Target::Broadcast(c, entry),
+            _t: PhantomData,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn to_section(s: crate::sections::SectionRef, entry: EntryId) -> Self {
+        Callback {
+            target: Target::Section(s, entry),
             _t: PhantomData,
         }
     }
@@ -108,6 +118,10 @@ impl<T: Marshal + Serialize + serde::de::DeserializeOwned> Callback<T> {
                     };
                     pe.route(p as usize, env);
                 }
+            }
+            Target::Section(s, entry) => {
+                let body = WireBody::new(codec::encode_to_buf(|en| value.encode(en)));
+                crate::sections::multicast_wire(pe, &s, entry, None, body);
             }
         }
     }
