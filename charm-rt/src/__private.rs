@@ -17,6 +17,7 @@ pub use crate::index::Index;
 pub use crate::message::{Body, Message};
 pub use crate::sections::{
     multicast, multicast_awaitable, multicast_ret, section_of, section_of_slice, split, split_one,
+    BulkArg, SerdeArg,
 };
 pub use inventory;
 pub use serde;

@@ -86,8 +86,9 @@ pub use reduction::{
     allreduce, barrier, contribute, contribute_gather, contribute_nop, Custom, Reducer, Reducible,
 };
 pub use sections::{
-    section_allreduce, section_barrier, section_contribute, section_contribute_gather,
-    section_contribute_nop, SectionId, SectionNumbers, SectionRef, Slice,
+    combine, entry_id, section_allreduce, section_barrier, section_contribute,
+    section_contribute_gather, section_contribute_nop, AllHave, BulkArg, Combine, HasEntry,
+    SectionId, SectionNumbers, SectionProxy, SectionRef, SerdeArg, Slice, UnionProxy,
 };
 pub use start::{
     abort, exit, my_pe, num_pes, run, spawn, start, start_qd, wait_qd, wait_until, yield_now,

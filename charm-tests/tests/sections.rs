@@ -1,5 +1,5 @@
 //! Sections on 1, 2 and 4 PEs: multicast to exactly the members, ordering, `_ret` order,
-//! reductions and allreduce over sections, split; errors at the creating call or the
+//! reductions and allreduce over sections, split, unions; errors at the creating call or the
 //! contribution.
 
 mod common;
@@ -11,7 +11,7 @@ pes_tests! {
     sections => |pes| {
         let out = run(BIN, pes, &[]);
         out.assert_ok("sections")
-            .assert_stdout_has(&["multicast ok", "reductions ok", "split ok"]);
+            .assert_stdout_has(&["multicast ok", "reductions ok", "split ok", "union ok"]);
     };
 }
 

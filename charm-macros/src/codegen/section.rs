@@ -3,7 +3,7 @@
 //! the same forms as the collection proxy's broadcasts.
 
 use super::{args, dispatch::value_wrapper, rt};
-use crate::model::{sibling_path, Entry, ImplModel, Ret};
+use crate::model::{sibling_path, ArgKind, Entry, ImplModel, Ret};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -41,6 +41,13 @@ pub(crate) fn types(item: &syn::ItemStruct, ident: &syn::Ident) -> TokenStream {
                     <::charm_rt::SectionRef as #rt::serde::Deserialize<'de>>::deserialize(d).map(#section)
                 }
             }
+            impl ::charm_rt::SectionProxy for #section {
+                type Chare = #ident;
+                fn section_ref(&self) -> ::charm_rt::SectionRef {
+                    self.0
+                }
+            }
+
             impl ::core::convert::From<#section> for ::charm_rt::SectionRef {
                 fn from(p: #section) -> Self {
                     p.0
@@ -208,13 +215,62 @@ fn entry_stubs(e: &Entry) -> TokenStream {
     }
 }
 
-/// The call stubs of the section proxy (from the impl block).
+/// `HasEntry<ID>` for one entry method: its signature (types and wire forms) as a type, so that
+/// unions of sections of different chare types can check calls at compile time.
+fn has_entry(m: &ImplModel, e: &Entry) -> TokenStream {
+    let rt = rt();
+    let ty = &m.self_ty;
+    let id = e.id;
+    let name = &e.name;
+    let name_s = name.to_string();
+    let cfgs = &e.cfgs;
+    let markers = e.args.iter().map(|a| match &a.kind {
+        ArgKind::Serde => {
+            let t = &a.ty;
+            quote!(#rt::SerdeArg<#t>)
+        }
+        ArgKind::BulkVec(p) | ArgKind::BulkSlice(p) => quote!(#rt::BulkArg<#p>),
+    });
+    let ret_marker = match &e.ret {
+        Ret::Unit => quote!(()),
+        Ret::Serde(t) => quote!(#rt::SerdeArg<#t>),
+        Ret::Bulk(p, _) => quote!(#rt::BulkArg<#p>),
+    };
+    let arg_tys = e.args.iter().map(|a| match &a.kind {
+        ArgKind::BulkSlice(p) => quote!(&'__charm_a [#p]),
+        _ => {
+            let t = &a.ty;
+            quote!(#t)
+        }
+    });
+    let names: Vec<&syn::Ident> = e.args.iter().map(|a| &a.name).collect();
+    let build = args::build(name, &e.args);
+    let wrap = value_wrapper(&e.ret);
+    quote! {
+        #(#cfgs)*
+        impl ::charm_rt::HasEntry<#id> for #ty {
+            type Sig = fn(#(#markers),*) -> #ret_marker;
+            type Args<'__charm_a> = (#(#arg_tys,)*);
+            type Ret = #wrap;
+            const NAME: &'static str = #name_s;
+            #[allow(unused_parens, clippy::unused_unit)]
+            fn message(args: Self::Args<'_>) -> impl #rt::Message {
+                let (#(#names,)*) = args;
+                #build
+            }
+        }
+    }
+}
+
+/// The call stubs of the section proxy and the `HasEntry` facts (from the impl block).
 pub(crate) fn stubs(m: &ImplModel) -> TokenStream {
     let section = sibling_path(&m.self_ty, "SectionProxy");
     let stubs = m.entries.iter().map(entry_stubs);
+    let facts = m.entries.iter().map(|e| has_entry(m, e));
     quote! {
         impl #section {
             #(#stubs)*
         }
+        #(#facts)*
     }
 }

@@ -87,17 +87,14 @@ pub(crate) fn create(parts: &[Vec<ElemRef>]) -> SectionRef {
     with_pe(|pe| {
         let id = SectionId(pe.new_collection_id().0);
         // Every PE hears about the section, hosting members or not, so that a contribution from
-        // a non-member is reported wherever it happens.
+        // a non-member is reported wherever it happens and any PE can combine it with others.
         for p in 0..pe.num_pes as u32 {
             let mut members = by_pe.remove(&p).unwrap_or_default();
             members.sort_unstable_by_key(|m| (m.coll, m.elem));
             let m = Membership {
-                hosting: if members.is_empty() {
-                    Vec::new()
-                } else {
-                    hosting.clone()
-                },
+                hosting: hosting.clone(),
                 members,
+                len,
             };
             if p as usize == pe.id {
                 install_local(pe, id, m);

@@ -14,6 +14,8 @@ mod reduce;
 mod slice;
 mod split;
 pub(crate) mod table;
+mod typed;
+mod union;
 
 pub use create::{section_of, section_of_slice};
 pub use multicast::{multicast, multicast_awaitable, multicast_ret};
@@ -23,6 +25,10 @@ pub use reduce::{
 };
 pub use slice::Slice;
 pub use split::{split, split_one, SectionNumbers};
+pub use typed::{
+    entry_id, AllHave, BulkArg, Combine, HasEntry, SectionProxy, SerdeArg, UnionProxy,
+};
+pub use union::combine;
 
 pub(crate) use multicast::multicast_wire;
 
@@ -90,6 +96,8 @@ pub struct SectionDest {
 pub enum SectionStep {
     /// The receiving PE's members and the hosting PEs (in the body).
     Members,
+    /// Make this section the union of others (listed in the body).
+    Union,
     /// An entry-method call to every member, passed down the tree.
     Multicast,
     /// A step of reduction `seq` over the section.
@@ -112,8 +120,10 @@ pub(crate) fn reduction_dest(id: SectionId, seq: u32, phase: RedPhase) -> Dest {
 
 /// A section message reached this PE.
 pub(crate) fn arrived(pe: &Pe, d: SectionDest, entry: u32, reply: Option<ReplyTo>, body: Body) {
-    if let SectionStep::Members = d.step {
-        return table::install(pe, d.id, body);
+    match d.step {
+        SectionStep::Members => return table::install(pe, d.id, body),
+        SectionStep::Union => return union::arrived(pe, d, body),
+        _ => {}
     }
     let Some(sec) = table::known(pe, d.id) else {
         let env = Envelope {
@@ -125,7 +135,7 @@ pub(crate) fn arrived(pe: &Pe, d: SectionDest, entry: u32, reply: Option<ReplyTo
         return table::wait(pe, d.id, table::Waiting::Message(env));
     };
     match d.step {
-        SectionStep::Members => unreachable!("handled above"),
+        SectionStep::Members | SectionStep::Union => unreachable!("handled above"),
         SectionStep::Multicast => multicast::arrived(pe, &sec, entry, reply, body),
         SectionStep::Reduction { seq, phase } => {
             crate::reduction::state::arrived(pe, &sec.scope(), seq, phase, body)

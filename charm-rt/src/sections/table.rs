@@ -23,16 +23,23 @@ pub(crate) struct Member {
 /// What the creator tells each PE.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Membership {
-    /// PEs hosting members, in increasing order (empty for a PE hosting none).
+    /// PEs hosting members, in increasing order.
     pub hosting: Vec<u32>,
     /// This PE's members, sorted by collection and position.
     pub members: Vec<Member>,
+    /// Number of members in the whole section.
+    pub len: u32,
 }
 
 /// This PE's part of a section.
 pub(crate) struct LocalSection {
     pub id: SectionId,
     pub members: Vec<Member>,
+    /// PEs hosting members, in increasing order.
+    pub hosting: Vec<u32>,
+    /// Number of members in the whole section.
+    pub len: u32,
+    /// This PE's place in the tree (its default when it hosts no member).
     pub tree: TreePlace,
     /// Next reduction number of each local member.
     pub red_seq: Vec<Cell<u32>>,
@@ -105,8 +112,14 @@ pub(crate) fn install_local(pe: &Pe, id: SectionId, m: Membership) {
     let sec = Rc::new(LocalSection {
         id,
         red_seq: m.members.iter().map(|_| Cell::new(0)).collect(),
-        tree: tree_place(&m.hosting, pe.id as u32),
+        tree: if m.members.is_empty() {
+            TreePlace::default()
+        } else {
+            tree_place(&m.hosting, pe.id as u32)
+        },
         members: m.members,
+        hosting: m.hosting,
+        len: m.len,
     });
     let waiting = {
         let mut s = pe.sections.borrow_mut();

@@ -6,8 +6,8 @@
 
 use charm_rt::prelude::*;
 use charm_rt::{
-    section_allreduce, section_barrier, section_contribute, section_contribute_gather,
-    section_contribute_nop, Slice,
+    entry_id, section_allreduce, section_barrier, section_contribute, section_contribute_gather,
+    section_contribute_nop, SectionRef, Slice,
 };
 use charm_tests::{forever, ok};
 use std::cell::RefCell;
@@ -75,12 +75,13 @@ impl Worker {
         section_contribute(sec, me, Reducer::Sum, sec.hit_callback());
     }
 
-    /// Two allreduces around a barrier.
+    /// Two allreduces in flight at once, then a barrier.
     pub async fn all(&self, sec: WorkerSectionProxy) -> (u64, u64) {
         let me = Self::this_elem().position() as u64;
-        let s = section_allreduce(sec, me, Reducer::Sum).await;
+        let s = section_allreduce(sec, me, Reducer::Sum);
+        let m = section_allreduce(sec, me, Reducer::Max);
+        let (s, m) = (s.await, m.await);
         section_barrier(sec).await;
-        let m = section_allreduce(sec, me, Reducer::Max).await;
         (s, m)
     }
 
@@ -94,6 +95,18 @@ impl Worker {
         v
     }
 
+    /// Contributes its position to a sum over a union.
+    pub fn add(&self, u: SectionRef, to: Future<u64>) {
+        let me = Self::this_elem().position() as u64;
+        section_contribute(u, me, Reducer::Sum, to);
+    }
+
+    /// Allreduce of the position over a union.
+    pub async fn all_of(&self, u: SectionRef) -> u64 {
+        let me = Self::this_elem().position() as u64;
+        section_allreduce(u, me, Reducer::Sum).await
+    }
+
     /// Sums a vector (large ones travel on the direct-copy path) and a slice.
     pub fn sum_bulk(&self, v: Vec<f64>, s: &[u32]) -> (f64, u64) {
         (v.iter().sum(), s.iter().map(|&x| u64::from(x)).sum())
@@ -102,6 +115,48 @@ impl Worker {
     /// Whether the position is even.
     pub fn is_even(&self) -> bool {
         Self::this_elem().position().is_multiple_of(2)
+    }
+}
+
+/// Another chare type sharing `hit`, `who` and `all` with `Worker` (for unions).
+#[chare]
+pub struct Wall {
+    log: RefCell<Vec<u64>>,
+}
+
+#[chare]
+impl Wall {
+    fn new() -> Self {
+        Wall {
+            log: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Records a tag.
+    pub fn hit(&self, tag: u64) {
+        self.log.borrow_mut().push(tag);
+    }
+
+    /// Everything recorded.
+    pub fn log(&self) -> Vec<u64> {
+        self.log.borrow().clone()
+    }
+
+    /// Position (plus 1000, to tell walls from workers) and PE.
+    pub fn who(&self) -> (usize, usize) {
+        (1000 + Self::this_elem().position(), my_pe())
+    }
+
+    /// Contributes 1000 + position to a sum over a union.
+    pub fn add(&self, u: SectionRef, to: Future<u64>) {
+        let me = 1000 + Self::this_elem().position() as u64;
+        section_contribute(u, me, Reducer::Sum, to);
+    }
+
+    /// Allreduce of 1000 + position over a union.
+    pub async fn all_of(&self, u: SectionRef) -> u64 {
+        let me = 1000 + Self::this_elem().position() as u64;
+        section_allreduce(u, me, Reducer::Sum).await
     }
 }
 
@@ -300,6 +355,50 @@ async fn split_tests(pes: usize) {
     println!("split ok");
 }
 
+async fn union_tests(pes: usize) {
+    let n = 2 * pes + 1;
+    let arr = WorkerProxy::new_array(n);
+    let walls = WallProxy::new_group();
+    let wmembers: Vec<usize> = (0..n).step_by(2).collect();
+    let lmembers = sorted(vec![pes - 1, 0]);
+    let a = arr.section(wmembers.clone());
+    let b = walls.section(lmembers.clone());
+    let u = charm_rt::combine((a, b)).await;
+    assert_eq!(u.len(), wmembers.len() + lmembers.len());
+    u.call::<{ entry_id("hit") }>((41,));
+    u.call_awaitable::<{ entry_id("hit") }>((42,))
+        .await
+        .expect("union awaitable");
+    expect_logs("union (workers)", arr, &wmembers, &[41, 42]).await;
+    let wall_logs = walls.log_ret().await.expect("wall logs");
+    for (p, log) in wall_logs.iter().enumerate() {
+        let want: &[u64] = if lmembers.contains(&p) {
+            &[41, 42]
+        } else {
+            &[]
+        };
+        assert_eq!(log, want, "union: wall {p}");
+    }
+    // Results come section by section, each by index.
+    let who = u.call_ret::<{ entry_id("who") }>(()).await.expect("who");
+    let got: Vec<usize> = who.iter().map(|w| w.0).collect();
+    let mut want = wmembers.clone();
+    want.extend(lmembers.iter().map(|p| 1000 + p));
+    assert_eq!(got, want, "union _ret order");
+    // Reductions over the union: members of both collections contribute.
+    let total: u64 = want.iter().map(|&x| x as u64).sum();
+    let f = Future::new();
+    a.add(u.section_ref(), f);
+    b.add(u.section_ref(), f);
+    assert_eq!(f.await, total, "union sum");
+    let r = u
+        .call_ret::<{ entry_id("all_of") }>((u.section_ref(),))
+        .await
+        .expect("union allreduce");
+    assert_eq!(r, vec![total; want.len()], "union allreduce");
+    println!("union ok");
+}
+
 fn main() {
     charm_rt::start(|args| async move {
         let mode = args.get(1).cloned().unwrap_or_default();
@@ -342,6 +441,7 @@ fn main() {
         multicast_tests(pes).await;
         reduction_tests(pes).await;
         split_tests(pes).await;
+        union_tests(pes).await;
         ok("sections");
     })
 }
