@@ -44,7 +44,15 @@
 //! assert_eq!(code, 0);
 //! ```
 //!
-//! See the user guide in `docs/` for collections, futures, coroutines and marshalling.
+//! **Sections.** `#[chare]` also generates `XSectionProxy`, a `Copy` proxy over part of a
+//! collection (`proxy.section(indices)`, `proxy.section_slice(Slice)`, `proxy.split(n, ..)`,
+//! `proxy.section_where(..)`) with the same call forms as broadcasts, multicast through a
+//! spanning tree; members reduce with [`section_contribute`], [`section_allreduce`] and friends;
+//! [`combine`] makes a [`UnionProxy`] over sections of several chare types whose calls are
+//! checked at compile time ([`HasEntry`]).
+//!
+//! See the user guide in `docs/` for collections, futures, coroutines, marshalling, reductions
+//! and sections.
 
 #![warn(missing_docs)]
 

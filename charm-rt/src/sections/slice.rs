@@ -41,7 +41,7 @@ impl Slice {
     pub(crate) fn indices(&self, shape: &Index) -> Result<Vec<Index>, String> {
         if self.dims.len() != shape.ndims() {
             return Err(format!(
-                "the slice {self} has {} dimension(s) but the shape {shape} has {}",
+                "the slice {self} has {} dimension(s) but the shape {shape} has {}; give one range per dimension",
                 self.dims.len(),
                 shape.ndims()
             ));
@@ -49,12 +49,14 @@ impl Slice {
         let mut axes: Vec<Vec<usize>> = Vec::with_capacity(self.dims.len());
         for (d, &(start, end, step)) in self.dims.iter().enumerate() {
             if step == 0 {
-                return Err(format!("dimension {d} of the slice {self} has step 0"));
+                return Err(format!(
+                    "dimension {d} of the slice {self} has step 0; use a step of 1 or more"
+                ));
             }
             if end > shape.get(d) {
                 return Err(format!(
                     "dimension {d} of the slice {self} ends at {end}, past the shape {shape}: \
-                     indices are out of bounds"
+                     indices are out of bounds; end each range at most at the dimension's size"
                 ));
             }
             axes.push((start..end).step_by(step).collect());

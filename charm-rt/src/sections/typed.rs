@@ -109,10 +109,33 @@ combine!(A.0, B.1, C.2, D.3);
 /// [`combine`](super::combine). Calls name the entry method by id and take the arguments as a
 /// tuple; they compile only when every type in `T` has that method with the same signature.
 ///
-/// ```ignore
-/// let u = charm_rt::combine((cells_section, walls_section)).await;
-/// u.call::<{ charm_rt::entry_id("step") }>((0.5,));
-/// let e: Vec<f64> = u.call_ret::<{ charm_rt::entry_id("energy") }>(()).await?;
+/// ```
+/// use charm_rt::{chare, entry_id};
+///
+/// #[chare]
+/// pub struct Cell {}
+/// #[chare]
+/// impl Cell {
+///     fn new() -> Self { Cell {} }
+///     pub fn energy(&self, scale: f64) -> f64 { scale }
+/// }
+///
+/// #[chare]
+/// pub struct Wall {}
+/// #[chare]
+/// impl Wall {
+///     fn new() -> Self { Wall {} }
+///     pub fn energy(&self, scale: f64) -> f64 { 2.0 * scale }
+/// }
+///
+/// let code = charm_rt::run(charm_rt::Config::with_pes(2), || async {
+///     let cells = CellProxy::new_array(4).section([1, 3]);
+///     let walls = WallProxy::new_group().section([0]);
+///     let u = charm_rt::combine((cells, walls)).await;
+///     let e = u.call_ret::<{ entry_id("energy") }>((0.5,)).await.unwrap();
+///     assert_eq!(e, vec![0.5, 0.5, 1.0]); // cells (1) and (3), then the wall
+/// });
+/// assert_eq!(code, 0);
 /// ```
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
