@@ -15,6 +15,21 @@ pes_tests! {
     };
 }
 
+pes_tests! {
+    // Every PE but the creator puts section memberships back in its queue until something waits
+    // for them: calls, reduction steps, contributions and unions all arrive "before" the
+    // membership and must wait for it, not be lost.
+    sections_with_late_membership => |pes| {
+        let out = launch(BIN, &Launch {
+            pes: Pes::Joined(pes),
+            env: &[("CHARM_TEST_HOLD_SECTIONS", "1")],
+            ..Launch::default()
+        });
+        out.assert_ok("sections")
+            .assert_stdout_has(&["multicast ok", "reductions ok", "split ok", "union ok"]);
+    };
+}
+
 /// The job fails before printing `OK`, and stderr says why.
 fn fails(pes: usize, mode: &str, parts: &[&str]) {
     let out = run(BIN, pes, &[mode]);

@@ -94,10 +94,13 @@ pub(crate) fn arrived(
     reply: Option<ReplyTo>,
     body: Body,
 ) {
+    // Members are sorted by collection: check each collection once.
+    let mut prev = None;
     let missing = sec
         .members
         .iter()
         .map(|m| m.coll)
+        .filter(|&c| prev.replace(c) != Some(c))
         .find(|c| !pe.collections.borrow().contains_key(c));
     if let Some(coll) = missing {
         let env = Envelope {

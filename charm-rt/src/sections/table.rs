@@ -76,6 +76,8 @@ pub(crate) type EarlyContribution = Box<dyn FnOnce(&Pe, &Rc<LocalSection>)>;
 pub(crate) enum Waiting {
     Message(Envelope),
     Contribution(EarlyContribution),
+    /// A coroutine (in `combine`) waiting for the section.
+    Task(std::task::Waker),
 }
 
 /// All sections one PE knows of.
@@ -83,7 +85,20 @@ pub(crate) enum Waiting {
 pub(crate) struct Sections {
     known: IdMap<SectionId, Rc<LocalSection>>,
     waiting: IdMap<SectionId, Vec<Waiting>>,
+    /// Testing aid: how many times a membership was put back in the queue.
+    held: IdMap<SectionId, u32>,
 }
+
+/// Testing aid: with `CHARM_TEST_HOLD_SECTIONS=1`, a PE puts a section's membership back in its
+/// queue until something waits for it (or a while has passed), so that tests exercise messages
+/// and contributions that arrive before the membership (which normal timing makes rare).
+fn hold_for_tests() -> bool {
+    static HOLD: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HOLD.get_or_init(|| std::env::var("CHARM_TEST_HOLD_SECTIONS").is_ok_and(|v| v == "1"))
+}
+
+/// Requeues of one membership before it is installed anyway (testing aid).
+const HOLD_MAX: u32 = 20_000;
 
 /// The section, if its membership reached this PE.
 pub(crate) fn known(pe: &Pe, id: SectionId) -> Option<Rc<LocalSection>> {
@@ -102,6 +117,23 @@ pub(crate) fn wait(pe: &Pe, id: SectionId, w: Waiting) {
 
 /// The membership of a section arrived (as a message).
 pub(crate) fn install(pe: &Pe, id: SectionId, body: crate::message::Body) {
+    if hold_for_tests() {
+        let mut s = pe.sections.borrow_mut();
+        let waiting = s.waiting.get(&id).map_or(0, Vec::len);
+        let n = s.held.entry(id).or_insert(0);
+        if waiting == 0 && *n < HOLD_MAX {
+            *n += 1;
+            drop(s);
+            let env = Envelope {
+                dest: super::dest(id, super::SectionStep::Members),
+                entry: 0,
+                reply: None,
+                body,
+            };
+            return pe.route(pe.id, env);
+        }
+        s.held.remove(&id);
+    }
     let m: Membership = decode_serde(body)
         .unwrap_or_else(|e| pe.abort(&format!("malformed section membership: {e}")));
     install_local(pe, id, m);
@@ -130,6 +162,7 @@ pub(crate) fn install_local(pe: &Pe, id: SectionId, m: Membership) {
         match w {
             Waiting::Message(env) => pe.deliver(env),
             Waiting::Contribution(f) => f(pe, &sec),
+            Waiting::Task(w) => w.wake(),
         }
     }
 }

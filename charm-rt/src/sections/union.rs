@@ -34,9 +34,18 @@ async fn combine_refs(parts: Vec<SectionRef>) -> SectionRef {
         "charm-rs: combine needs at least one section"
     );
     // Every PE hears about every section; wait for those not known here yet.
-    while !with_pe(|pe| parts.iter().all(|s| table::known(pe, s.id()).is_some())) {
-        crate::yield_now().await;
-    }
+    std::future::poll_fn(|cx| {
+        with_pe(
+            |pe| match parts.iter().find(|s| table::known(pe, s.id()).is_none()) {
+                Some(s) => {
+                    table::wait(pe, s.id(), Waiting::Task(cx.waker().clone()));
+                    std::task::Poll::Pending
+                }
+                None => std::task::Poll::Ready(()),
+            },
+        )
+    })
+    .await;
     with_pe(|pe| {
         let mut hosting: Vec<u32> = Vec::new();
         let mut spec_parts = Vec::with_capacity(parts.len());

@@ -95,6 +95,11 @@ impl Worker {
         v
     }
 
+    /// Makes a section of `all` here (on this element's PE) and returns it.
+    pub fn make_section(&self, all: WorkerProxy, idx: Vec<usize>) -> WorkerSectionProxy {
+        all.section(idx)
+    }
+
     /// Contributes its position to a sum over a union.
     pub fn add(&self, u: SectionRef, to: Future<u64>) {
         let me = Self::this_elem().position() as u64;
@@ -396,6 +401,19 @@ async fn union_tests(pes: usize) {
         .await
         .expect("union allreduce");
     assert_eq!(r, vec![total; want.len()], "union allreduce");
+    // A section made on another PE, combined here (this PE may learn its membership late).
+    let far = arr
+        .elem(n - 1)
+        .make_section_ret(arr, vec![1])
+        .await
+        .expect("made remotely");
+    far.hit_awaitable(43).await.expect("remote-made section");
+    let u2 = charm_rt::combine((far, b)).await;
+    let who = u2.call_ret::<{ entry_id("who") }>(()).await.expect("who");
+    let mut want = vec![1];
+    want.extend(lmembers.iter().map(|p| 1000 + p));
+    assert_eq!(who.iter().map(|w| w.0).collect::<Vec<_>>(), want, "union 2");
+    expect_logs("remote-made section", arr, &[1], &[43]).await;
     println!("union ok");
 }
 
