@@ -162,3 +162,13 @@ pub(crate) fn decode_serde<T: serde::de::DeserializeOwned + 'static>(
         Body::Empty => Err(CodecError("empty section message".into())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn section_refs_stay_small() {
+        // Documented as a 24-byte `Copy` value.
+        assert_eq!(std::mem::size_of::<super::SectionRef>(), 24);
+        assert!(std::mem::size_of::<crate::message::Envelope>() <= 80);
+    }
+}
