@@ -181,7 +181,7 @@ impl<T> UnionProxy<T> {
         self.r
     }
 
-    /// Number of members (an element in several combined sections counts once per section).
+    /// Number of members (an element in several combined sections counts once).
     pub fn len(&self) -> usize {
         self.r.len()
     }

@@ -5,7 +5,8 @@ use super::table::{self, install_local, Member, Membership, Waiting};
 use super::typed::{Combine, UnionProxy};
 use super::{decode_serde, dest, SectionDest, SectionId, SectionRef, SectionStep};
 use crate::future::value::Serde;
-use crate::message::{Body, Dest, Envelope};
+use crate::future::MultiFuture;
+use crate::message::{Body, Dest, Envelope, FutureId};
 use crate::scheduler::{with_pe, Pe};
 use serde::{Deserialize, Serialize};
 
@@ -16,14 +17,15 @@ struct UnionSpec {
     parts: Vec<(SectionId, u32)>,
     /// PEs hosting members of any of them, in increasing order.
     hosting: Vec<u32>,
-    len: u32,
+    /// Where each PE sends its number of members (an element in several parts counts once).
+    counts: Option<FutureId>,
 }
 
 /// The union of `sections`: calls, reductions and splits over it reach every member of each.
 /// Members are ranked section by section (the first section's members first), so `_ret` results
 /// and gathers come in that order. An element in several of the sections is a member once (at
-/// its first rank); `len()` counts it once per section. Await it in a coroutine: it waits until
-/// this PE knows every combined section (at once for sections created on this PE).
+/// its first rank). Await it in a coroutine: it waits until this PE knows every combined section
+/// (at once for sections created on this PE) and every other PE counted its members.
 pub async fn combine<C: Combine>(sections: C) -> UnionProxy<C::Chares> {
     UnionProxy::from_ref(combine_refs(sections.refs()).await)
 }
@@ -46,7 +48,8 @@ async fn combine_refs(parts: Vec<SectionRef>) -> SectionRef {
         )
     })
     .await;
-    with_pe(|pe| {
+    let counts = with_pe(|pe| (pe.num_pes > 1).then(|| MultiFuture::<u32>::new(pe.num_pes - 1)));
+    let (r, mine) = with_pe(|pe| {
         let mut hosting: Vec<u32> = Vec::new();
         let mut spec_parts = Vec::with_capacity(parts.len());
         let mut offset: u32 = 0;
@@ -63,7 +66,7 @@ async fn combine_refs(parts: Vec<SectionRef>) -> SectionRef {
         let spec = UnionSpec {
             parts: spec_parts,
             hosting,
-            len: offset,
+            counts: counts.map(|c| c.id()),
         };
         let id = SectionId(pe.new_collection_id().0);
         for p in 0..pe.num_pes {
@@ -75,7 +78,7 @@ async fn combine_refs(parts: Vec<SectionRef>) -> SectionRef {
                     body: Body::Typed(Box::new(Serde(UnionSpec {
                         parts: spec.parts.clone(),
                         hosting: spec.hosting.clone(),
-                        len: spec.len,
+                        counts: spec.counts,
                     }))),
                 };
                 pe.route(p, env);
@@ -85,11 +88,19 @@ async fn combine_refs(parts: Vec<SectionRef>) -> SectionRef {
             id,
             root: spec.hosting[0],
             pes: spec.hosting.len() as u32,
-            len: spec.len,
+            len: 0,
         };
-        install(pe, id, spec);
-        r
-    })
+        let mine = install(pe, id, spec);
+        (r, mine)
+    });
+    let others: u32 = match counts {
+        Some(c) => c.await.into_iter().sum(),
+        None => 0,
+    };
+    SectionRef {
+        len: mine + others,
+        ..r
+    }
 }
 
 /// A union's description reached this PE: install it once every combined section is known here.
@@ -113,14 +124,24 @@ pub(crate) fn arrived(pe: &Pe, d: SectionDest, body: Body) {
             };
             table::wait(pe, missing, Waiting::Message(env));
         }
-        None => install(pe, d.id, spec),
+        None => {
+            let counts = spec.counts;
+            let n = install(pe, d.id, spec);
+            if let Some(f) = counts {
+                pe.send_future(f, Box::new(Serde(n)));
+            }
+        }
     }
 }
 
-fn install(pe: &Pe, id: SectionId, spec: UnionSpec) {
+/// Installs this PE's part of the union; returns its number of members (and, on PEs other than
+/// the creator, sends it to the creator).
+fn install(pe: &Pe, id: SectionId, spec: UnionSpec) -> u32 {
     let mut members: Vec<Member> = Vec::new();
+    let mut span: u32 = 0;
     for &(part, offset) in &spec.parts {
         let sec = table::known(pe, part).expect("every part is known");
+        span = span.max(offset + sec.len);
         members.extend(sec.members.iter().map(|m| Member {
             rank: offset + m.rank,
             ..*m
@@ -129,14 +150,17 @@ fn install(pe: &Pe, id: SectionId, spec: UnionSpec) {
     // An element in several parts is a member once, at its first rank.
     members.sort_unstable_by_key(|m| (m.coll, m.elem, m.rank));
     members.dedup_by_key(|m| (m.coll, m.elem));
-    let hosting = spec.hosting;
+    let count = members.len() as u32;
     install_local(
         pe,
         id,
         Membership {
-            hosting,
+            hosting: spec.hosting,
             members,
-            len: spec.len,
+            // The ranks' span (members counted once per part); the exact count is only in the
+            // creator's `SectionRef`.
+            len: span,
         },
     );
+    count
 }

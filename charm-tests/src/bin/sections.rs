@@ -401,6 +401,20 @@ async fn union_tests(pes: usize) {
         .await
         .expect("union allreduce");
     assert_eq!(r, vec![total; want.len()], "union allreduce");
+    // Overlapping sections: an element in both is a member (and called) once.
+    let both = charm_rt::combine((a, arr.section([0, 1]))).await;
+    let mut once = wmembers.clone();
+    once.push(1);
+    once.sort_unstable();
+    assert_eq!(
+        both.len(),
+        once.len(),
+        "overlapping union counts each member once"
+    );
+    both.call_awaitable::<{ entry_id("hit") }>((44,))
+        .await
+        .expect("overlap");
+    expect_logs("overlapping union", arr, &once, &[44]).await;
     // A section made on another PE, combined here (this PE may learn its membership late).
     let far = arr
         .elem(n - 1)
