@@ -135,7 +135,9 @@ pub(crate) fn arrived(pe: &Pe, d: SectionDest, entry: u32, reply: Option<ReplyTo
         return table::wait(pe, d.id, table::Waiting::Message(env));
     };
     match d.step {
-        SectionStep::Members | SectionStep::Union => unreachable!("handled above"),
+        SectionStep::Members | SectionStep::Union => {
+            unreachable!("charm-rs: internal error: section step handled above")
+        }
         SectionStep::Multicast => multicast::arrived(pe, &sec, entry, reply, body),
         SectionStep::Reduction { seq, phase } => {
             crate::reduction::state::arrived(pe, &sec.scope(), seq, phase, body)

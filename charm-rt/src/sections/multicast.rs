@@ -154,7 +154,7 @@ pub(crate) fn arrived(
                     .borrow()
                     .get(&m.coll)
                     .cloned()
-                    .expect("checked above");
+                    .expect("charm-rs: internal error: a section member's collection vanished; please report it");
                 current = Some(c.clone());
                 c
             }

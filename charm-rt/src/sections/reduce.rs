@@ -52,7 +52,7 @@ fn contribute_known(
 fn contribute(s: SectionRef, make: Make, target: Target) {
     with_pe(|pe| {
         let ctx = pe.current.get().unwrap_or_else(|| {
-            panic!("charm-rs: section reductions are contributed from an entry method or coroutine of a member")
+            panic!("charm-rs: section reductions are contributed from an entry method or coroutine of a member; call this there, not in main")
         });
         match table::known(pe, s.id) {
             Some(sec) => {

@@ -51,7 +51,7 @@ pub async fn split<R: SectionNumbers>(
     answers: BroadcastReply<R>,
 ) -> Vec<SectionRef> {
     let answers = answers.await.unwrap_or_else(|e| {
-        panic!("charm-rs: splitting the {type_name} collection failed: an element's answer panicked: {e}")
+        panic!("charm-rs: splitting the {type_name} collection failed: an element's answer panicked: {e}; fix the entry method that answers")
     });
     if answers.len() != coll.len() {
         panic!(
@@ -65,7 +65,7 @@ pub async fn split<R: SectionNumbers>(
     for (pos, a) in answers.iter().enumerate() {
         let e = coll
             .try_elem(Index::from_linear(pos as u32, &coll.shape()))
-            .expect("position in range");
+            .expect("charm-rs: internal error: split position out of range; please report it");
         for k in a.numbers() {
             if k >= n {
                 panic!(
@@ -80,7 +80,7 @@ pub async fn split<R: SectionNumbers>(
     if let Some(k) = parts.iter().position(Vec::is_empty) {
         panic!(
             "charm-rs: splitting the {type_name} collection into {n} sections: no element is in section {k}; \
-             a section needs at least one member"
+             a section needs at least one member: split into fewer sections"
         );
     }
     parts

@@ -54,11 +54,13 @@ async fn combine_refs(parts: Vec<SectionRef>) -> SectionRef {
         let mut spec_parts = Vec::with_capacity(parts.len());
         let mut offset: u32 = 0;
         for s in &parts {
-            let sec = table::known(pe, s.id()).expect("known");
+            let sec = table::known(pe, s.id()).expect(
+                "charm-rs: internal error: a combined section is not known; please report it",
+            );
             hosting.extend_from_slice(&sec.hosting);
             spec_parts.push((s.id(), offset));
             offset = offset.checked_add(sec.len).unwrap_or_else(|| {
-                panic!("charm-rs: a union of sections has at most 2^32 - 1 members")
+                panic!("charm-rs: a union of sections has at most 2^32 - 1 members; combine fewer sections")
             });
         }
         hosting.sort_unstable();
@@ -140,7 +142,8 @@ fn install(pe: &Pe, id: SectionId, spec: UnionSpec) -> u32 {
     let mut members: Vec<Member> = Vec::new();
     let mut span: u32 = 0;
     for &(part, offset) in &spec.parts {
-        let sec = table::known(pe, part).expect("every part is known");
+        let sec = table::known(pe, part)
+            .expect("charm-rs: internal error: a combined section is not known; please report it");
         span = span.max(offset + sec.len);
         members.extend(sec.members.iter().map(|m| Member {
             rank: offset + m.rank,
