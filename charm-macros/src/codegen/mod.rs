@@ -112,6 +112,8 @@ mod tests {
             "pub fn new_chare",
             "impl HelloSectionProxy",
             "multicast_ret",
+            "HasEntry <",
+            "BulkArg < f64 >",
             "bulk_slice :: < f64 >",
             "doc = r\" Adds.\"",
         ] {
