@@ -1,9 +1,10 @@
 //! The `#[chare]` attribute of charm-rs.
 //!
 //! Put it on a struct and on the struct's inherent `impl` block. It generates, at compile time, a
-//! collection proxy (`NameProxy`) and an element proxy (`NameElemProxy`) with one method per entry
-//! method, in three forms (fire-and-forget, `_awaitable`, `_ret`), plus the dispatch code and the
-//! registration the runtime needs. Use it through `charm_rt::chare`; the generated code only
+//! collection proxy (`NameProxy`), an element proxy (`NameElemProxy`) and a section proxy
+//! (`NameSectionProxy`) with one method per entry method, in three forms (fire-and-forget,
+//! `_awaitable`, `_ret`), plus the dispatch code, the registration the runtime needs and, per
+//! entry method, the `HasEntry` signature facts that unions of sections check calls against. Use it through `charm_rt::chare`; the generated code only
 //! names `::charm_rt`, so a crate that depends on `charm-rt` alone can use it.
 //!
 //! The work is split as in serde_derive: [`parse`] reads the item, [`model`] validates it into a

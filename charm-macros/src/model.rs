@@ -29,6 +29,11 @@ pub(crate) const RESERVED: &[&str] = &[
     "this_proxy",
     "this_elem",
     "this_index",
+    "section",
+    "section_slice",
+    "section_where",
+    "split",
+    "section_ref",
 ];
 
 /// Collects errors so the user sees all of them at once.

@@ -16,6 +16,10 @@ pub use crate::future::{BroadcastReply, Reply};
 pub use crate::ids::{fnv1a32, fnv1a64, EntryId};
 pub use crate::index::Index;
 pub use crate::message::{Body, Message};
+pub use crate::sections::{
+    multicast, multicast_awaitable, multicast_ret, section_of, section_of_slice, split, split_one,
+    BulkArg, SerdeArg,
+};
 pub use inventory;
 pub use serde;
 

@@ -44,7 +44,15 @@
 //! assert_eq!(code, 0);
 //! ```
 //!
-//! See the user guide in `docs/` for collections, futures, coroutines and marshalling.
+//! **Sections.** `#[chare]` also generates `XSectionProxy`, a `Copy` proxy over part of a
+//! collection (`proxy.section(indices)`, `proxy.section_slice(Slice)`, `proxy.split(n, ..)`,
+//! `proxy.section_where(..)`) with the same call forms as broadcasts, multicast through a
+//! spanning tree; members reduce with [`section_contribute`], [`section_allreduce`] and friends;
+//! [`combine`] makes a [`UnionProxy`] over sections of several chare types whose calls are
+//! checked at compile time ([`HasEntry`]).
+//!
+//! See the user guide in `docs/` for collections, futures, coroutines, marshalling, reductions
+//! and sections.
 
 #![warn(missing_docs)]
 
@@ -62,6 +70,7 @@ pub mod machine;
 mod message;
 mod reduction;
 mod scheduler;
+mod sections;
 mod start;
 
 #[doc(hidden)]
@@ -83,6 +92,11 @@ pub use index::{Index, MAX_DIMS};
 pub use message::FutureId;
 pub use reduction::{
     allreduce, barrier, contribute, contribute_gather, contribute_nop, Custom, Reducer, Reducible,
+};
+pub use sections::{
+    combine, entry_id, section_allreduce, section_barrier, section_contribute,
+    section_contribute_gather, section_contribute_nop, AllHave, BulkArg, Combine, HasEntry,
+    SectionId, SectionNumbers, SectionProxy, SectionRef, SerdeArg, Slice, UnionProxy,
 };
 pub use start::{
     abort, exit, my_pe, num_pes, run, spawn, start, start_qd, wait_qd, wait_until, yield_now,

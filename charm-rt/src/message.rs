@@ -219,6 +219,8 @@ pub enum Dest {
     Channel(Box<crate::channel::ChanAddr>),
     /// A global value for this PE.
     Global(Box<crate::globals::GlobalAddr>),
+    /// A section's membership, a call to its members or a step of one of its reductions.
+    Section(Box<crate::sections::SectionDest>),
 }
 
 /// A message with its address.

@@ -8,6 +8,7 @@ mod args;
 mod checks;
 mod dispatch;
 mod proxy;
+mod section;
 mod stubs;
 
 use crate::model::{ImplModel, StructModel};
@@ -22,9 +23,11 @@ pub(crate) fn rt() -> TokenStream {
 /// Output for `#[chare]` on a struct: the struct, its proxy types and its `ChareStruct` facts.
 pub(crate) fn chare_struct(item: &syn::ItemStruct, m: &StructModel) -> TokenStream {
     let types = proxy::types(item, m);
+    let section = section::types(item, &m.ident);
     quote! {
         #item
         #types
+        #section
     }
 }
 
@@ -35,6 +38,7 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl, m: &ImplModel) -> TokenStream {
     let dispatch = dispatch::dispatch(m);
     let construct = dispatch::construct(m);
     let stubs = stubs::stubs(m);
+    let section_stubs = section::stubs(m);
     let checks = checks::type_checks(m);
     let item = without_when_attributes(item);
     let predicates = dispatch::when_predicates(m);
@@ -47,6 +51,7 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl, m: &ImplModel) -> TokenStream {
             #dispatch
             #construct
             #stubs
+            #section_stubs
         };
     }
 }
@@ -80,6 +85,8 @@ mod tests {
         ));
         assert!(out.contains("pub struct HelloProxy"));
         assert!(out.contains("pub struct HelloElemProxy"));
+        assert!(out.contains("pub struct HelloSectionProxy"));
+        assert!(out.contains("pub fn section_slice"));
         assert!(out.contains("ChareStruct for Hello"));
         assert!(!out.contains("compile_error"));
     }
@@ -103,6 +110,10 @@ mod tests {
             "pub fn new_group",
             "pub fn new_array",
             "pub fn new_chare",
+            "impl HelloSectionProxy",
+            "multicast_ret",
+            "HasEntry <",
+            "BulkArg < f64 >",
             "bulk_slice :: < f64 >",
             "doc = r\" Adds.\"",
         ] {

@@ -144,23 +144,14 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
         }
     });
     // A callback to this entry method, for reductions and anything else that delivers one value.
-    let cb_ty = match e.args.as_slice() {
-        [] => Some(quote!(())),
-        [a] => Some(a.stored_ty()),
-        _ => None,
-    };
-    // How the entry method reads that one argument, so the callback's sender writes it alike.
-    let coding = match e.args.as_slice() {
-        [a] if !matches!(a.kind, crate::model::ArgKind::Serde) => quote!(Bulk),
-        _ => quote!(Serde),
-    };
+    let (cb_ty, coding) = callback_arg(e).unzip();
     let cb_name = format_ident!("{}_callback", name);
     let elem_cb = cb_ty.as_ref().map(|t| {
         let d = doc(format!("A callback that calls `{name}` on this element with the value it is given (a reduction result, say)."));
         quote! {
             #(#cfgs)* #d
             #vis fn #cb_name(&self) -> ::charm_rt::Callback<#t> {
-                ::charm_rt::Callback::to_elem(self.0, #id, ::charm_rt::__private::ArgCoding::#coding)
+                ::charm_rt::Callback::to_elem(self.0, #id, #coding)
             }
         }
     });
@@ -171,7 +162,7 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
         quote! {
             #(#cfgs)* #d
             #vis fn #cb_name(&self) -> ::charm_rt::Callback<#t> {
-                ::charm_rt::Callback::to_broadcast(self.0, #id, ::charm_rt::__private::ArgCoding::#coding)
+                ::charm_rt::Callback::to_broadcast(self.0, #id, #coding)
             }
         }
     });
@@ -228,5 +219,25 @@ pub(crate) fn stubs(m: &ImplModel) -> TokenStream {
         impl #proxy {
             #(#bcast_stubs)*
         }
+    }
+}
+
+/// For an entry method with at most one argument: the value type of its callbacks, and how the
+/// method reads that value (so a callback's sender writes it alike).
+pub(super) fn callback_arg(e: &Entry) -> Option<(TokenStream, TokenStream)> {
+    let coding = |bulk: bool| {
+        if bulk {
+            quote!(::charm_rt::__private::ArgCoding::Bulk)
+        } else {
+            quote!(::charm_rt::__private::ArgCoding::Serde)
+        }
+    };
+    match e.args.as_slice() {
+        [] => Some((quote!(()), coding(false))),
+        [a] => Some((
+            a.stored_ty(),
+            coding(!matches!(a.kind, crate::model::ArgKind::Serde)),
+        )),
+        _ => None,
     }
 }

@@ -3,7 +3,7 @@
 //! A wire message is a header followed, at the next 8-byte boundary, by the body in the usual
 //! codec layout. The header of the frequent destinations (element calls, broadcasts, future
 //! values, reduction steps) is a fixed binary layout written and read with a few stores and
-//! loads; rare destinations (creation, control, channels, globals) go through serde:
+//! loads; rare destinations (creation, control, channels, globals, sections) go through serde:
 //!
 //! ```text
 //! word 0: kind u8 | flags u8 | 0u16 | entry u32
@@ -42,6 +42,7 @@ enum OtherDest {
     Control(Control),
     Channel(crate::channel::ChanAddr),
     Global(crate::globals::GlobalAddr),
+    Section(crate::sections::SectionDest),
 }
 
 /// A fixed-size header under construction (at most 48 bytes).
@@ -131,6 +132,7 @@ pub fn encode_envelope<'a>(
             Dest::Control(c) => OtherDest::Control(*c),
             Dest::Channel(a) => OtherDest::Channel(**a),
             Dest::Global(a) => OtherDest::Global((**a).clone()),
+            Dest::Section(d) => OtherDest::Section(**d),
             _ => unreachable!("frequent destinations have a fixed header"),
         };
         buf.extend_from_slice(&h.bytes[..h.len]);
@@ -249,6 +251,7 @@ pub fn decode_shared_envelope(buf: Arc<WireBuf>) -> Result<Envelope, CodecError>
                     OtherDest::Control(c) => Dest::Control(c),
                     OtherDest::Channel(a) => Dest::Channel(Box::new(a)),
                     OtherDest::Global(a) => Dest::Global(Box::new(a)),
+                    OtherDest::Section(d) => Dest::Section(Box::new(d)),
                 }
             }
             k => return Err(CodecError(format!("unknown message kind {k}"))),
@@ -407,6 +410,28 @@ mod tests {
     struct Unit;
     impl Message for Unit {
         fn encode<'a>(&'a self, _: &mut crate::codec::Encoder<'_, 'a>) {}
+    }
+
+    #[test]
+    fn section_message() {
+        use crate::sections::{SectionDest, SectionId, SectionStep};
+        let d = SectionDest {
+            id: SectionId(5 << 40 | 9),
+            step: SectionStep::Reduction {
+                seq: 7,
+                phase: RedPhase::Exchange(3),
+            },
+        };
+        let env = Envelope {
+            dest: Dest::Section(Box::new(d)),
+            entry: 11,
+            reply: None,
+            body: Body::Typed(Box::new(Unit)),
+        };
+        match round_trip(&env).dest {
+            Dest::Section(back) => assert_eq!(*back, d),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

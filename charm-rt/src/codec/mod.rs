@@ -208,6 +208,41 @@ pub fn external_layout(bytes: &[u8]) -> Result<SmallVec<[(usize, usize); 2]>, Co
     Ok(out)
 }
 
+/// A copy of a received body with its external direct-copy arguments put back inline, so it can
+/// be passed on to another PE (sections forward calls down their tree).
+pub(crate) fn inline_externals(w: &crate::message::WireBody) -> WireBuf {
+    let bytes = w.bytes();
+    let segs: &[Segment] = w.external.as_ref().map_or(&[], |e| &e.0[..]);
+    fn malformed() -> ! {
+        panic!("charm-rs: internal error: a received body is malformed; please report it")
+    }
+    let serde_len = read_u32(bytes, 0).unwrap_or_else(|_| malformed()) as usize;
+    let count = read_u32(bytes, 4).unwrap_or_else(|_| malformed());
+    let mut at = (8 + serde_len).next_multiple_of(8);
+    let mut out = WireBuf::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..at.min(bytes.len())]);
+    let mut next_seg = segs.iter();
+    for _ in 0..count {
+        out.align8();
+        let word = bytes
+            .get(at..at + 8)
+            .map(|w| u64::from_le_bytes(w.try_into().expect("8 bytes")))
+            .unwrap_or_else(|| malformed());
+        let len = (word & LEN_MASK) as usize;
+        if word & EXTERNAL_BIT != 0 {
+            let seg = next_seg.next().unwrap_or_else(|| malformed());
+            out.extend_from_slice(&(len as u64).to_le_bytes());
+            out.extend_from_slice(seg.as_bytes());
+            at += 8;
+        } else {
+            out.extend_from_slice(&bytes[at..at + 8 + len]);
+            at = (at + 8 + len).next_multiple_of(8);
+        }
+    }
+    out.align8();
+    out
+}
+
 /// The external segments a decoder reads from.
 enum Ext<'a> {
     /// The decoder owns them: `Vec`s are taken without a copy.
@@ -386,6 +421,36 @@ impl<'a> Decoder<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn externals_put_back_inline() {
+        let big: Vec<f64> = (0..300).map(|i| i as f64).collect();
+        let small: Vec<u16> = vec![4, 5, 6];
+        let mut buf = WireBuf::new();
+        let ext = encode_with_externals(&mut buf, 1024, |e| {
+            e.serde(&"x");
+            e.bulk(&big);
+            e.bulk(&small);
+        });
+        let segs: Vec<Segment> = ext
+            .iter()
+            .map(|(bytes, elem)| {
+                let mut s = Segment::zeroed(bytes.len(), *elem).unwrap();
+                s.as_bytes_mut().copy_from_slice(bytes);
+                s
+            })
+            .collect();
+        assert_eq!(segs.len(), 1);
+        drop(ext);
+        let mut w = crate::message::WireBody::new(buf);
+        w.external = Some(Box::new(crate::message::Segments(segs)));
+        let flat = inline_externals(&w);
+        let mut d = Decoder::new(flat.as_bytes()).unwrap();
+        assert_eq!(d.serde::<String>().unwrap(), "x");
+        assert_eq!(d.bulk_vec::<f64>().unwrap(), big);
+        assert_eq!(d.bulk_vec::<u16>().unwrap(), small);
+        d.finish().unwrap();
+    }
 
     #[test]
     fn mixed_arguments_round_trip() {

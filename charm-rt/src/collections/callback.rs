@@ -1,5 +1,6 @@
-//! Callbacks: where a result goes (a future, one element's entry method, or a broadcast to a
-//! collection's entry method), as a value that can be stored and sent in messages.
+//! Callbacks: where a result goes (a future, one element's entry method, a broadcast to a
+//! collection's entry method, or a call to a section's members), as a value that can be stored
+//! and sent in messages.
 
 use super::{CollectionRef, ElemRef};
 use crate::codec::{self, Marshal};
@@ -25,6 +26,7 @@ enum Target {
     Future(FutureId),
     Elem(ElemRef, EntryId, ArgCoding),
     Broadcast(CollectionRef, EntryId, ArgCoding),
+    Section(crate::sections::SectionRef, EntryId, ArgCoding),
 }
 
 /// How the entry method behind a callback reads its argument, as `#[chare]` decided from the
@@ -73,6 +75,14 @@ impl<T> Callback<T> {
     pub fn to_broadcast(c: CollectionRef, entry: EntryId, coding: ArgCoding) -> Self {
         Callback {
             target: Target::Broadcast(c, entry, coding),
+            _t: PhantomData,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn to_section(s: crate::sections::SectionRef, entry: EntryId, coding: ArgCoding) -> Self {
+        Callback {
+            target: Target::Section(s, entry, coding),
             _t: PhantomData,
         }
     }
@@ -137,6 +147,9 @@ impl<T: Serialize + serde::de::DeserializeOwned + Send + 'static> Callback<T> {
                     };
                     pe.route(p as usize, env);
                 }
+            }
+            Target::Section(s, entry, coding) => {
+                crate::sections::multicast_wire(pe, &s, entry, None, encode(coding));
             }
         }
     }

@@ -6,7 +6,7 @@
 //! Reductions are matched by order, as in Charm4py: the k-th contribution of every element
 //! belongs to the k-th reduction of the collection, so several can be in flight.
 
-mod ops;
+pub(crate) mod ops;
 mod reducer;
 pub(crate) mod state;
 

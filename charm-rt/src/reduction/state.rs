@@ -5,7 +5,50 @@ use crate::collections::table::LocalCollection;
 use crate::ids::CollectionId;
 use crate::message::{Body, Dest, Envelope, FutureId, RedPhase};
 use crate::scheduler::{with_pe, Pe};
+use crate::sections::SectionId;
 use std::rc::Rc;
+
+/// What a reduction runs over: a whole collection or a section.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum ScopeId {
+    /// Every element of a collection.
+    Collection(CollectionId),
+    /// The members of a section.
+    Section(SectionId),
+}
+
+impl ScopeId {
+    /// The address of a reduction message of this scope.
+    fn dest(self, seq: u32, phase: RedPhase) -> Dest {
+        match self {
+            ScopeId::Collection(coll) => Dest::Reduction { coll, seq, phase },
+            ScopeId::Section(id) => crate::sections::reduction_dest(id, seq, phase),
+        }
+    }
+}
+
+/// This PE's view of a reduction scope: how many local contributors it has and its place in the
+/// scope's tree over the PEs that host contributors.
+pub(crate) struct Scope<'a> {
+    pub id: ScopeId,
+    /// Contributors on this PE.
+    pub local: u32,
+    pub tree: &'a TreePlace,
+}
+
+impl<'a> Scope<'a> {
+    /// A whole collection.
+    pub(crate) fn of_collection(c: &'a LocalCollection) -> Self {
+        Scope {
+            id: ScopeId::Collection(c.meta.id),
+            local: c.elems.len() as u32,
+            tree: &c.tree,
+        }
+    }
+}
+
+/// A reduction: its scope and its sequence number there.
+type Key = (ScopeId, u32);
 
 /// Where a reduction's result goes.
 #[derive(Clone, Copy, Debug)]
@@ -35,8 +78,8 @@ pub(crate) struct RedState {
     slots: Vec<Option<Acc>>,
 }
 
-/// Reductions in flight on one PE, by collection and sequence number.
-pub(crate) type Reductions = crate::scheduler::IdMap<(CollectionId, u32), RedState>;
+/// Reductions in flight on one PE, by scope and sequence number.
+pub(crate) type Reductions = crate::scheduler::IdMap<Key, RedState>;
 
 /// This PE's place in a collection's reduction tree: the parent and children among the PEs
 /// that host elements (4-ary, rooted at the lowest hosting PE).
@@ -72,9 +115,9 @@ impl TreePlace {
     }
 }
 
-fn new_state(c: &LocalCollection) -> RedState {
+fn new_state(c: &Scope<'_>) -> RedState {
     RedState {
-        local_left: c.elems.len() as u32,
+        local_left: c.local,
         children_left: c.tree.children.len() as u32,
         acc: None,
         ops: None,
@@ -86,7 +129,7 @@ fn new_state(c: &LocalCollection) -> RedState {
     }
 }
 
-/// A contribution of the running element.
+/// A contribution of the running element to its collection's next reduction.
 #[track_caller]
 pub(crate) fn contribute(ops: Rc<dyn Ops>, value: Acc, target: Target) {
     with_pe(|pe| {
@@ -104,57 +147,64 @@ pub(crate) fn contribute(ops: Rc<dyn Ops>, value: Acc, target: Target) {
         let off = (ctx.elem - coll.first) as usize;
         let seq = coll.red_seq[off].get();
         coll.red_seq[off].set(seq.wrapping_add(1));
-        let key = (coll.meta.id, seq);
-        let early = {
-            let mut reds = pe.reductions.borrow_mut();
-            let st = reds.entry(key).or_insert_with(|| new_state(&coll));
-            if st.ops.is_none() {
-                st.ops = Some(ops.clone());
-            }
-            st.target.get_or_insert(target);
-            if let Target::All(f) = target {
-                st.waiters.push(f);
-            }
-            st.acc = Some(ops.combine(st.acc.take(), value));
-            st.local_left -= 1;
-            std::mem::take(&mut st.early)
-        };
-        for (phase, body) in early {
-            arrived(pe, &coll, key, phase, body);
-        }
-        if coll.tree.exchanges(target) {
-            exchange_local_done(pe, &coll, key);
-        } else {
-            check_complete(pe, &coll, key);
-        }
+        contribute_in(pe, &Scope::of_collection(&coll), seq, ops, value, target);
     })
 }
 
-/// A reduction message from another PE.
-pub(crate) fn arrived(
+/// One local contribution to reduction `seq` of `scope`.
+pub(crate) fn contribute_in(
     pe: &Pe,
-    coll: &LocalCollection,
-    key: (CollectionId, u32),
-    phase: RedPhase,
-    body: Body,
+    scope: &Scope<'_>,
+    seq: u32,
+    ops: Rc<dyn Ops>,
+    value: Acc,
+    target: Target,
 ) {
+    let key = (scope.id, seq);
+    let early = {
+        let mut reds = pe.reductions.borrow_mut();
+        let st = reds.entry(key).or_insert_with(|| new_state(scope));
+        if st.ops.is_none() {
+            st.ops = Some(ops.clone());
+        }
+        st.target.get_or_insert(target);
+        if let Target::All(f) = target {
+            st.waiters.push(f);
+        }
+        st.acc = Some(ops.combine(st.acc.take(), value));
+        st.local_left -= 1;
+        std::mem::take(&mut st.early)
+    };
+    for (phase, body) in early {
+        arrived(pe, scope, seq, phase, body);
+    }
+    if scope.tree.exchanges(target) {
+        exchange_local_done(pe, scope, key);
+    } else {
+        check_complete(pe, scope, key);
+    }
+}
+
+/// A reduction message from another PE.
+pub(crate) fn arrived(pe: &Pe, scope: &Scope<'_>, seq: u32, phase: RedPhase, body: Body) {
+    let key = (scope.id, seq);
     match phase {
-        RedPhase::Up => child_partial(pe, coll, key, body),
-        RedPhase::Down => down(pe, coll, key, body),
-        RedPhase::Exchange(from) => exchange_partial(pe, coll, key, from as usize, body),
+        RedPhase::Up => child_partial(pe, scope, key, body),
+        RedPhase::Down => down(pe, scope, key, body),
+        RedPhase::Exchange(from) => exchange_partial(pe, scope, key, from as usize, body),
     }
 }
 
 /// The operations of a reduction, or `None` after keeping `body` for when they are known.
 fn ops_or_keep(
     pe: &Pe,
-    coll: &LocalCollection,
-    key: (CollectionId, u32),
+    scope: &Scope<'_>,
+    key: Key,
     phase: RedPhase,
     body: Body,
 ) -> Option<(Rc<dyn Ops>, Body)> {
     let mut reds = pe.reductions.borrow_mut();
-    let st = reds.entry(key).or_insert_with(|| new_state(coll));
+    let st = reds.entry(key).or_insert_with(|| new_state(scope));
     match &st.ops {
         None => {
             // No local contribution yet, so the value type is unknown: keep it for later.
@@ -167,7 +217,7 @@ fn ops_or_keep(
 
 /// All-to-all allreduce: this PE's elements all contributed; send the partial to every other
 /// hosting PE.
-fn exchange_local_done(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32)) {
+fn exchange_local_done(pe: &Pe, scope: &Scope<'_>, key: Key) {
     let (acc, ops) = {
         let mut reds = pe.reductions.borrow_mut();
         let Some(st) = reds.get_mut(&key) else { return };
@@ -180,45 +230,36 @@ fn exchange_local_done(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32)
             st.ops.clone().expect("operations"),
         )
     };
-    let t = &coll.tree;
+    let t = &scope.tree;
     let (copies, _) = ops.fan_out(&acc, t.hosting.len() - 1, 0);
     let others = t.hosting.iter().enumerate().filter(|(i, _)| *i != t.index);
     for ((_, &p), msg) in others.zip(copies) {
         let env = Envelope {
-            dest: Dest::Reduction {
-                coll: key.0,
-                seq: key.1,
-                phase: RedPhase::Exchange(t.index as u8),
-            },
+            dest: key.0.dest(key.1, RedPhase::Exchange(t.index as u8)),
             entry: 0,
             reply: None,
             body: Body::Typed(msg),
         };
         pe.route(p as usize, env);
     }
-    store_slot(pe, coll, key, t.index, acc);
+    store_slot(pe, scope, key, t.index, acc);
 }
 
-fn exchange_partial(
-    pe: &Pe,
-    coll: &LocalCollection,
-    key: (CollectionId, u32),
-    from: usize,
-    body: Body,
-) {
-    let Some((ops, body)) = ops_or_keep(pe, coll, key, RedPhase::Exchange(from as u8), body) else {
+fn exchange_partial(pe: &Pe, scope: &Scope<'_>, key: Key, from: usize, body: Body) {
+    let Some((ops, body)) = ops_or_keep(pe, scope, key, RedPhase::Exchange(from as u8), body)
+    else {
         return;
     };
     let v = ops
         .decode_down(body)
         .unwrap_or_else(|e| pe.abort(&format!("allreduce message: {e}")));
-    store_slot(pe, coll, key, from, v);
+    store_slot(pe, scope, key, from, v);
 }
 
 /// Records one PE's partial; when all are there, combines them in PE order (so every PE computes
 /// the same bits) and resolves the local contributors.
-fn store_slot(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), index: usize, v: Acc) {
-    let n = coll.tree.hosting.len();
+fn store_slot(pe: &Pe, scope: &Scope<'_>, key: Key, index: usize, v: Acc) {
+    let n = scope.tree.hosting.len();
     let done = {
         let mut reds = pe.reductions.borrow_mut();
         let st = reds.get_mut(&key).expect("reduction state");
@@ -253,8 +294,8 @@ fn store_slot(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), index: 
 }
 
 /// A partial result from a child PE.
-fn child_partial(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), body: Body) {
-    let Some((ops, body)) = ops_or_keep(pe, coll, key, RedPhase::Up, body) else {
+fn child_partial(pe: &Pe, scope: &Scope<'_>, key: Key, body: Body) {
+    let Some((ops, body)) = ops_or_keep(pe, scope, key, RedPhase::Up, body) else {
         return;
     };
     let v = ops
@@ -266,10 +307,10 @@ fn child_partial(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), body
         st.acc = Some(ops.combine(st.acc.take(), v));
         st.children_left -= 1;
     }
-    check_complete(pe, coll, key);
+    check_complete(pe, scope, key);
 }
 
-fn check_complete(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32)) {
+fn check_complete(pe: &Pe, scope: &Scope<'_>, key: Key) {
     let (acc, ops, target) = {
         let mut reds = pe.reductions.borrow_mut();
         let Some(st) = reds.get_mut(&key) else { return };
@@ -286,15 +327,10 @@ fn check_complete(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32)) {
         }
         (acc, ops, target)
     };
-    let (coll_id, seq) = key;
-    match (coll.tree.parent, target) {
+    match (scope.tree.parent, target) {
         (Some(parent), _) => {
             let env = Envelope {
-                dest: Dest::Reduction {
-                    coll: coll_id,
-                    seq,
-                    phase: RedPhase::Up,
-                },
+                dest: key.0.dest(key.1, RedPhase::Up),
                 entry: 0,
                 reply: None,
                 body: Body::Typed(ops.up_message(acc)),
@@ -302,25 +338,21 @@ fn check_complete(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32)) {
             pe.route(parent as usize, env);
         }
         (None, Target::Root) => ops.deliver(pe, acc),
-        (None, Target::All(_)) => fan_out(pe, coll, key, &ops, acc),
+        (None, Target::All(_)) => fan_out(pe, scope, key, &ops, acc),
     }
 }
 
 /// The allreduce result reached this PE: pass it on down the tree and to the local contributors.
-fn fan_out(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), ops: &Rc<dyn Ops>, acc: Acc) {
+fn fan_out(pe: &Pe, scope: &Scope<'_>, key: Key, ops: &Rc<dyn Ops>, acc: Acc) {
     let st = pe
         .reductions
         .borrow_mut()
         .remove(&key)
         .expect("allreduce state kept until the result");
-    let (down, mine) = ops.fan_out(&acc, coll.tree.children.len(), st.waiters.len());
-    for (child, msg) in coll.tree.children.iter().zip(down) {
+    let (down, mine) = ops.fan_out(&acc, scope.tree.children.len(), st.waiters.len());
+    for (child, msg) in scope.tree.children.iter().zip(down) {
         let env = Envelope {
-            dest: Dest::Reduction {
-                coll: key.0,
-                seq: key.1,
-                phase: RedPhase::Down,
-            },
+            dest: key.0.dest(key.1, RedPhase::Down),
             entry: 0,
             reply: None,
             body: Body::Typed(msg),
@@ -333,7 +365,7 @@ fn fan_out(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), ops: &Rc<d
 }
 
 /// The allreduce result from the parent PE.
-fn down(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), body: Body) {
+fn down(pe: &Pe, scope: &Scope<'_>, key: Key, body: Body) {
     let ops = pe
         .reductions
         .borrow()
@@ -345,7 +377,7 @@ fn down(pe: &Pe, coll: &LocalCollection, key: (CollectionId, u32), body: Body) {
     let acc = ops
         .decode_down(body)
         .unwrap_or_else(|e| pe.abort(&format!("allreduce message: {e}")));
-    fan_out(pe, coll, key, &ops, acc);
+    fan_out(pe, scope, key, &ops, acc);
 }
 
 #[cfg(test)]

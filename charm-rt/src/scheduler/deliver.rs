@@ -69,6 +69,7 @@ impl Pe {
                             acc: None,
                             finish: None,
                             error: None,
+                            order: None,
                         },
                     );
                 }
@@ -89,7 +90,8 @@ impl Pe {
                         },
                     );
                 };
-                crate::reduction::state::arrived(self, &c, (coll, seq), phase, body);
+                let scope = crate::reduction::state::Scope::of_collection(&c);
+                crate::reduction::state::arrived(self, &scope, seq, phase, body);
             }
             Dest::Future(id) => self.deposit(id, body),
             Dest::Control(Control::Exit(code)) => {
@@ -100,6 +102,7 @@ impl Pe {
             Dest::Control(c) => self.qd_control(c, body),
             Dest::Channel(addr) => self.channel_arrived(*addr, body),
             Dest::Global(addr) => self.global_arrived(*addr, body),
+            Dest::Section(d) => crate::sections::arrived(self, *d, entry, reply, body),
         }
     }
 
@@ -131,7 +134,7 @@ impl Pe {
         }
     }
 
-    fn run_entry(
+    pub(crate) fn run_entry(
         &self,
         c: &Rc<LocalCollection>,
         off: usize,
@@ -321,12 +324,13 @@ impl Pe {
             Box::new(GatherPart(Ok(v)))
         }
         self.gather_done(r, |g| {
+            let key = g.order.as_ref().map_or(cx.elem.elem, |o| o(cx.elem));
             let acc = g
                 .acc
                 .get_or_insert_with(|| Box::new(Vec::<(u32, W)>::new()));
             acc.downcast_mut::<Vec<(u32, W)>>()
                 .expect("gather of one type")
-                .push((cx.elem.elem, w));
+                .push((key, w));
             g.finish = Some(finish::<W>);
         });
     }

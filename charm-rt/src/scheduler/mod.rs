@@ -67,6 +67,8 @@ pub(crate) struct Gather {
     pub acc: Option<Box<dyn std::any::Any>>,
     pub finish: Option<GatherFinish>,
     pub error: Option<crate::error::CallError>,
+    /// How results are ordered (a section's member ranks); by element position when `None`.
+    pub order: Option<Rc<dyn Fn(ElemCtx) -> u32>>,
 }
 
 /// One PE's state. Lives on its thread only.
@@ -87,6 +89,7 @@ pub(crate) struct Pe {
     pub reductions: RefCell<crate::reduction::state::Reductions>,
     pub channels: RefCell<crate::channel::Channels>,
     pub globals: RefCell<crate::globals::Globals>,
+    pub sections: RefCell<crate::sections::table::Sections>,
     pub current: Cell<Option<ElemCtx>>,
     /// Collection whose elements are being constructed (not yet in `collections`).
     pub constructing: Cell<Option<crate::message::CollectionMeta>>,
@@ -155,6 +158,7 @@ impl Pe {
             reductions: RefCell::new(Default::default()),
             channels: RefCell::new(Default::default()),
             globals: RefCell::new(Default::default()),
+            sections: RefCell::new(Default::default()),
             current: Cell::new(None),
             constructing: Cell::new(None),
             exit_code: Cell::new(None),
