@@ -45,37 +45,17 @@ enum OtherDest {
     Section(crate::sections::SectionDest),
 }
 
-/// A fixed-size header under construction (at most 48 bytes).
-struct Head {
-    bytes: [u8; 48],
-    len: usize,
+fn future_words(f: FutureId) -> [u64; 2] {
+    [u64::from(f.pe) | u64::from(f.slot) << 32, u64::from(f.gen)]
 }
 
-impl Head {
-    fn put(&mut self, b: &[u8]) {
-        self.bytes[self.len..self.len + b.len()].copy_from_slice(b);
-        self.len += b.len();
-    }
-    fn u32(&mut self, v: u32) {
-        self.put(&v.to_le_bytes())
-    }
-    fn u64(&mut self, v: u64) {
-        self.put(&v.to_le_bytes())
-    }
-    fn future(&mut self, f: FutureId) {
-        self.u32(f.pe);
-        self.u32(f.slot);
-        self.u32(f.gen);
-        self.u32(0);
-    }
-}
-
-fn phase_bytes(p: RedPhase) -> [u8; 2] {
-    match p {
-        RedPhase::Up => [0, 0],
-        RedPhase::Down => [1, 0],
-        RedPhase::Exchange(i) => [2, i],
-    }
+fn phase_word(p: RedPhase) -> u64 {
+    let (phase, index) = match p {
+        RedPhase::Up => (0u64, 0u8),
+        RedPhase::Down => (1, 0),
+        RedPhase::Exchange(i) => (2, i),
+    };
+    phase << 32 | u64::from(index) << 40
 }
 
 /// Appends `env` to `buf` as a wire message (header, then body at an 8-byte boundary), padded to
@@ -104,50 +84,44 @@ pub fn encode_envelope<'a>(
         Dest::Reduction { .. } => KIND_REDUCTION,
         _ => KIND_OTHER,
     };
-    let mut h = Head {
-        bytes: [0; 48],
-        len: 0,
-    };
-    h.put(&[kind, flags, 0, 0]);
-    h.u32(env.entry);
+    buf.push_u64(u64::from(kind) | u64::from(flags) << 8 | u64::from(env.entry) << 32);
     match &env.dest {
         Dest::Element { coll, elem } => {
-            h.u64(coll.0);
-            h.u32(*elem);
-            h.u32(0);
+            buf.push_u64(coll.0);
+            buf.push_u64(u64::from(*elem));
         }
-        Dest::Broadcast { coll } => h.u64(coll.0),
-        Dest::Future(id) => h.future(*id),
+        Dest::Broadcast { coll } => buf.push_u64(coll.0),
+        Dest::Future(id) => {
+            let [a, b] = future_words(*id);
+            buf.push_u64(a);
+            buf.push_u64(b);
+        }
         Dest::Reduction { coll, seq, phase } => {
-            h.u64(coll.0);
-            h.u32(*seq);
-            h.put(&phase_bytes(*phase));
-            h.put(&[0, 0]);
+            buf.push_u64(coll.0);
+            buf.push_u64(u64::from(*seq) | phase_word(*phase));
         }
-        _ => {}
-    }
-    if kind == KIND_OTHER {
-        let other = match &env.dest {
-            Dest::Create(meta) => OtherDest::Create(**meta),
-            Dest::Control(c) => OtherDest::Control(*c),
-            Dest::Channel(a) => OtherDest::Channel(**a),
-            Dest::Global(a) => OtherDest::Global((**a).clone()),
-            Dest::Section(d) => OtherDest::Section(**d),
-            _ => unreachable!("frequent destinations have a fixed header"),
-        };
-        buf.extend_from_slice(&h.bytes[..h.len]);
-        let at = buf.len();
-        buf.extend_from_slice(&[0u8; 8]);
-        super::serde_append(buf, &other);
-        let serde_len = buf.len() - at - 8;
-        buf.patch_u32(at, u32::try_from(serde_len).expect("header over 4 GiB"));
-        buf.align8();
-        h.len = 0;
+        _ => {
+            let other = match &env.dest {
+                Dest::Create(meta) => OtherDest::Create(**meta),
+                Dest::Control(c) => OtherDest::Control(*c),
+                Dest::Channel(a) => OtherDest::Channel(**a),
+                Dest::Global(a) => OtherDest::Global((**a).clone()),
+                Dest::Section(d) => OtherDest::Section(**d),
+                _ => unreachable!("frequent destinations have a fixed header"),
+            };
+            let at = buf.len();
+            buf.push_u64(0);
+            super::serde_append(buf, &other);
+            let serde_len = buf.len() - at - 8;
+            buf.patch_u32(at, u32::try_from(serde_len).expect("header over 4 GiB"));
+            buf.align8();
+        }
     }
     if let Some(r) = env.reply {
-        h.future(r.future);
+        let [a, b] = future_words(r.future);
+        buf.push_u64(a);
+        buf.push_u64(b);
     }
-    buf.extend_from_slice(&h.bytes[..h.len]);
     let externals = match &env.body {
         Body::Empty => {
             buf.extend_from_slice(&[0u8; 8]);

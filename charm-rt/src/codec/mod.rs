@@ -80,24 +80,23 @@ pub type Externals<'a> = SmallVec<[(&'a [u8], usize); 2]>;
 
 impl<'b, 'a> Encoder<'b, 'a> {
     /// Starts a body at the end of `buf` (which must be 8-aligned there).
+    #[inline]
     pub fn new(buf: &'b mut WireBuf) -> Self {
-        buf.align8();
-        let start = buf.len();
-        buf.extend_from_slice(&[0u8; 8]);
-        Encoder {
-            buf,
-            start,
-            bulk: SmallVec::new(),
-            external_min: usize::MAX,
-        }
+        Self::with_externals(buf, usize::MAX)
     }
 
     /// Like [`Encoder::new`], but bulk arguments of at least `external_min` bytes are left out of
     /// the buffer and returned by [`Encoder::finish`] for the layer to move separately.
+    #[inline]
     pub fn with_externals(buf: &'b mut WireBuf, external_min: usize) -> Self {
+        buf.align8();
+        let start = buf.len();
+        buf.push_u64(0);
         Encoder {
+            buf,
+            start,
+            bulk: SmallVec::new(),
             external_min,
-            ..Encoder::new(buf)
         }
     }
 
@@ -114,29 +113,29 @@ impl<'b, 'a> Encoder<'b, 'a> {
     }
 
     /// Writes the direct-copy section and the lengths; returns the external arguments.
-    pub fn finish(self) -> Externals<'a> {
-        let Encoder {
-            buf,
-            start,
-            bulk,
-            external_min,
-        } = self;
-        let serde_len = buf.len() - start - 8;
-        buf.patch_u32(
-            start,
-            u32::try_from(serde_len).expect("serde section over 4 GiB"),
-        );
-        buf.patch_u32(start + 4, bulk.len() as u32);
+    #[inline]
+    pub fn finish(mut self) -> Externals<'a> {
+        self.finish_in_place()
+    }
+
+    /// [`Encoder::finish`] without moving the encoder (it is large: moving it costs more than
+    /// encoding a small message).
+    fn finish_in_place(&mut self) -> Externals<'a> {
+        let start = self.start;
+        let serde_len = self.buf.len() - start - 8;
+        let serde_len = u32::try_from(serde_len).expect("serde section over 4 GiB");
+        self.buf
+            .patch_u64(start, u64::from(serde_len) | (self.bulk.len() as u64) << 32);
         let mut externals = Externals::new();
-        for (seg, elem_size) in bulk {
-            buf.align8();
-            if seg.len() >= external_min {
+        for &(seg, elem_size) in self.bulk.iter() {
+            self.buf.align8();
+            if seg.len() >= self.external_min {
                 let word = seg.len() as u64 | (u64::from(elem_size) << 56) | EXTERNAL_BIT;
-                buf.extend_from_slice(&word.to_le_bytes());
+                self.buf.push_u64(word);
                 externals.push((seg, elem_size as usize));
             } else {
-                buf.extend_from_slice(&(seg.len() as u64).to_le_bytes());
-                buf.extend_from_slice(seg);
+                self.buf.push_u64(seg.len() as u64);
+                self.buf.extend_from_slice(seg);
             }
         }
         externals
@@ -154,7 +153,7 @@ pub fn encode_to_buf<'a>(write: impl for<'b> FnOnce(&mut Encoder<'b, 'a>)) -> Wi
 pub fn encode_into<'a>(buf: &mut WireBuf, write: impl for<'b> FnOnce(&mut Encoder<'b, 'a>)) {
     let mut enc = Encoder::new(buf);
     write(&mut enc);
-    let externals = enc.finish();
+    let externals = enc.finish_in_place();
     debug_assert!(externals.is_empty());
 }
 
@@ -167,7 +166,7 @@ pub fn encode_with_externals<'a>(
 ) -> Externals<'a> {
     let mut enc = Encoder::with_externals(buf, external_min);
     write(&mut enc);
-    enc.finish()
+    enc.finish_in_place()
 }
 
 /// Appends `v` through serde, with no body framing (for envelope headers).

@@ -122,9 +122,17 @@ impl WireBuf {
         &mut bytemuck::cast_slice_mut::<u64, u8>(&mut self.words)[..len]
     }
 
+    #[inline]
     fn grow_to(&mut self, new_len: usize) {
+        if new_len.div_ceil(8) > self.words.len() {
+            self.grow_slow(new_len);
+        }
+    }
+
+    #[cold]
+    fn grow_slow(&mut self, new_len: usize) {
         let words = new_len.div_ceil(8);
-        if words > self.words.len() {
+        {
             let target = words.max(self.words.len() * 2);
             if target * 8 >= POOL_MIN_BYTES {
                 if let Some(mut w) = take_pooled(target) {
@@ -140,6 +148,7 @@ impl WireBuf {
     }
 
     /// Appends bytes.
+    #[inline]
     pub fn extend_from_slice(&mut self, src: &[u8]) {
         let start = self.len;
         self.grow_to(start + src.len());
@@ -148,7 +157,14 @@ impl WireBuf {
         self.len = start + src.len();
     }
 
+    /// Appends one little-endian word.
+    #[inline]
+    pub fn push_u64(&mut self, v: u64) {
+        self.extend_from_slice(&v.to_le_bytes());
+    }
+
     /// Pads with zeros up to a multiple of 8 bytes.
+    #[inline]
     pub fn align8(&mut self) {
         let pad = self.len.next_multiple_of(8) - self.len;
         if pad > 0 {
@@ -156,7 +172,14 @@ impl WireBuf {
         }
     }
 
+    /// Overwrites 8 bytes at `at` (already written) with `v`, little-endian.
+    #[inline]
+    pub fn patch_u64(&mut self, at: usize, v: u64) {
+        self.as_bytes_mut()[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    }
+
     /// Overwrites 4 bytes at `at` (already written) with `v`, little-endian.
+    #[inline]
     pub fn patch_u32(&mut self, at: usize, v: u32) {
         self.as_bytes_mut()[at..at + 4].copy_from_slice(&v.to_le_bytes());
     }
