@@ -79,7 +79,8 @@ pub(crate) struct RedState {
 }
 
 /// Reductions in flight on one PE, by scope and sequence number.
-pub(crate) type Reductions = crate::scheduler::IdMap<Key, RedState>;
+/// (Boxed: the state is large, and moving it in and out of the map cost more than allocating.)
+pub(crate) type Reductions = crate::scheduler::IdMap<Key, Box<RedState>>;
 
 /// This PE's place in a collection's reduction tree: the parent and children among the PEs
 /// that host elements (4-ary, rooted at the lowest hosting PE).
@@ -115,8 +116,8 @@ impl TreePlace {
     }
 }
 
-fn new_state(c: &Scope<'_>) -> RedState {
-    RedState {
+fn new_state(c: &Scope<'_>) -> Box<RedState> {
+    Box::new(RedState {
         local_left: c.local,
         children_left: c.tree.children.len() as u32,
         acc: None,
@@ -126,7 +127,7 @@ fn new_state(c: &Scope<'_>) -> RedState {
         waiters: Default::default(),
         sent_up: false,
         slots: Vec::new(),
-    }
+    })
 }
 
 /// A contribution of the running element to its collection's next reduction.
