@@ -9,7 +9,6 @@
 use mpi::request::{Request, StaticScope};
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
-use std::collections::VecDeque;
 
 /// Bytes of one slot; larger messages travel with another tag and a matched probe.
 pub(super) const SLOT_BYTES: usize = 4096;
@@ -22,12 +21,15 @@ struct Slot {
     buf: *mut [u64],
 }
 
-/// The posted receives, oldest first.
+/// The posted receives: a ring whose order is the posting order (slots are taken and posted
+/// again in turn), so the oldest posted one is at `head`. Slots stay in place (moving them cost
+/// more than the rest of a poll).
 pub(super) struct PostedRecvs {
-    slots: VecDeque<Slot>,
+    slots: Vec<Slot>,
+    head: usize,
     /// The slot whose message was last taken, posted again at the next poll: after the
     /// message was handled (and its reply sent), off the latency's critical path.
-    taken: Option<Slot>,
+    taken: Option<usize>,
     tag: i32,
 }
 
@@ -60,20 +62,21 @@ impl PostedRecvs {
             .collect();
         PostedRecvs {
             slots,
+            head: 0,
             taken: None,
             tag,
         }
     }
 
     /// Whether the oldest slot holds a message (tested, not taken).
+    #[inline]
     pub(super) fn ready(&mut self, world: &SimpleCommunicator) -> bool {
-        if let Some(mut slot) = self.taken.take() {
+        if let Some(i) = self.taken.take() {
+            // The newest post: every other slot was posted after its own last take.
+            let slot = &mut self.slots[i];
             slot.request = Some(post(world, self.tag, slot.buf));
-            self.slots.push_back(slot);
         }
-        let Some(slot) = self.slots.front_mut() else {
-            return false;
-        };
+        let slot = &mut self.slots[self.head];
         if slot.done.is_none() {
             let req = slot.request.take().expect("slot is posted");
             match req.test() {
@@ -88,7 +91,7 @@ impl PostedRecvs {
     }
 
     /// If the oldest slot received a message, hands its source and words to `take` and posts
-    /// the slot again.
+    /// the slot again (at the next poll).
     #[inline]
     pub(super) fn poll<R>(
         &mut self,
@@ -98,28 +101,29 @@ impl PostedRecvs {
         if !self.ready(world) {
             return None;
         }
-        let mut slot = self.slots.pop_front().expect("a ready slot");
+        let i = self.head;
+        self.head = (i + 1) % self.slots.len();
+        let slot = &mut self.slots[i];
         let (source, words) = slot.done.take().expect("ready");
         // SAFETY: the receive into this buffer completed, so MPI no longer writes it, and it is
         // not posted again until `take` returned; see `post`.
         let data: &[u64] = unsafe { &(&*slot.buf)[..words] };
         let out = take(source, data);
-        self.taken = Some(slot);
+        self.taken = Some(i);
         Some(out)
     }
 }
 
 impl Drop for PostedRecvs {
     fn drop(&mut self) {
-        let taken = self.taken.take();
-        for slot in self.slots.drain(..).chain(taken) {
+        for slot in self.slots.drain(..) {
             // A slot whose receive completed (`done`) has no request left.
             if let Some(req) = slot.request {
                 req.cancel();
                 req.wait_without_status();
             }
-            // SAFETY: the request was cancelled and completed, so MPI no longer uses the buffer,
-            // which came from `Box::into_raw` and is freed exactly once, here.
+            // SAFETY: the request (if one was posted) was cancelled and completed, so MPI no longer
+            // uses the buffer, which came from `Box::into_raw` and is freed exactly once, here.
             drop(unsafe { Box::from_raw(slot.buf) });
         }
     }
