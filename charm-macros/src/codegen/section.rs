@@ -131,17 +131,6 @@ pub(crate) fn types(item: &syn::ItemStruct, ident: &syn::Ident) -> TokenStream {
     }
 }
 
-fn params(e: &Entry) -> Vec<TokenStream> {
-    e.args
-        .iter()
-        .map(|a| {
-            let n = &a.name;
-            let t = &a.ty;
-            quote!(#n: #t)
-        })
-        .collect()
-}
-
 fn entry_stubs(e: &Entry) -> TokenStream {
     let rt = rt();
     let id = e.id;
@@ -154,7 +143,7 @@ fn entry_stubs(e: &Entry) -> TokenStream {
     } else {
         quote!(#[doc = ""])
     };
-    let ps = params(e);
+    let ps = super::stubs::params(&e.args);
     let build = args::build(name, &e.args);
     let awaitable = format_ident!("{}_awaitable", name);
     let ret_name = format_ident!("{}_ret", name);

@@ -7,7 +7,8 @@ use crate::model::{Arg, Entry, ImplModel, Ret};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-fn params(args: &[Arg]) -> Vec<TokenStream> {
+/// The stub parameters: the entry method's own, as written.
+pub(super) fn params(args: &[Arg]) -> Vec<TokenStream> {
     args.iter()
         .map(|a| {
             let n = &a.name;
