@@ -6,9 +6,12 @@
 //! Reductions are matched by order, as in Charm4py: the k-th contribution of every element
 //! belongs to the k-th reduction of the collection, so several can be in flight.
 
+mod exchange;
 pub(crate) mod ops;
 mod reducer;
 pub(crate) mod state;
+
+pub(crate) use exchange::Exchanges;
 
 pub use reducer::{Custom, Reducer, Reducible};
 
@@ -87,14 +90,7 @@ pub fn contribute_nop(target: impl Into<Callback<()>>) {
 #[track_caller]
 pub fn allreduce<T: Reducible>(value: T, reducer: Reducer<T>) -> FutureWait<T> {
     let f = Future::<T>::new();
-    state::contribute(
-        Rc::new(PlainOps {
-            op: reducer,
-            target: None,
-        }),
-        Box::new(value) as Acc,
-        Target::All(f.id()),
-    );
+    state::contribute_all(value, reducer, f.id());
     f.get()
 }
 

@@ -39,7 +39,7 @@ fn take<T: 'static>(a: Acc, what: &str) -> T {
     })
 }
 
-fn decode_with<T: 'static>(
+pub(crate) fn decode_with<T: 'static>(
     body: Body,
     typed: impl FnOnce(Box<dyn Any + Send>) -> T,
     wire: impl FnOnce(&mut Decoder<'_>) -> Result<T, CodecError>,

@@ -1,6 +1,7 @@
 //! One PE's part of the reductions in flight.
 
-use super::ops::{Acc, Ops};
+use super::ops::{Acc, Ops, PlainOps};
+use super::reducer::{Reducer, Reducible};
 use crate::collections::table::LocalCollection;
 use crate::ids::CollectionId;
 use crate::message::{Body, Dest, Envelope, FutureId, RedPhase};
@@ -19,7 +20,7 @@ pub(crate) enum ScopeId {
 
 impl ScopeId {
     /// The address of a reduction message of this scope.
-    fn dest(self, seq: u32, phase: RedPhase) -> Dest {
+    pub(crate) fn dest(self, seq: u32, phase: RedPhase) -> Dest {
         match self {
             ScopeId::Collection(coll) => Dest::Reduction { coll, seq, phase },
             ScopeId::Section(id) => crate::sections::reduction_dest(id, seq, phase),
@@ -48,7 +49,7 @@ impl<'a> Scope<'a> {
 }
 
 /// A reduction: its scope and its sequence number there.
-type Key = (ScopeId, u32);
+pub(crate) type Key = (ScopeId, u32);
 
 /// Where a reduction's result goes.
 #[derive(Clone, Copy, Debug)]
@@ -76,6 +77,13 @@ pub(crate) struct RedState {
     sent_up: bool,
     /// All-to-all allreduce: every hosting PE's partial, by its index among the hosting PEs.
     slots: Vec<Option<Acc>>,
+}
+
+impl RedState {
+    /// The messages kept until the value type was known.
+    pub(crate) fn take_early(self) -> Vec<(RedPhase, Body)> {
+        self.early
+    }
 }
 
 /// Reductions in flight on one PE, by scope and sequence number.
@@ -130,25 +138,44 @@ fn new_state(c: &Scope<'_>) -> Box<RedState> {
     })
 }
 
+/// The running element's collection and the sequence number of its next reduction.
+#[track_caller]
+fn next_reduction(pe: &Pe) -> (Rc<LocalCollection>, u32) {
+    let ctx = pe.current.get().unwrap_or_else(|| {
+        panic!("charm-rs: reductions are contributed from an entry method of a collection element")
+    });
+    let coll = pe
+        .lookup(ctx.coll)
+        .unwrap_or_else(|| panic!("charm-rs: reductions are contributed from an entry method or coroutine of a collection element (not from main, and not from a constructor: the collection is not complete yet)"));
+    let off = (ctx.elem - coll.first) as usize;
+    let seq = coll.red_seq[off].get();
+    coll.red_seq[off].set(seq.wrapping_add(1));
+    (coll, seq)
+}
+
 /// A contribution of the running element to its collection's next reduction.
 #[track_caller]
 pub(crate) fn contribute(ops: Rc<dyn Ops>, value: Acc, target: Target) {
     with_pe(|pe| {
-        let ctx = pe.current.get().unwrap_or_else(|| {
-            panic!(
-                "charm-rs: reductions are contributed from an entry method of a collection element"
-            )
-        });
-        let coll = pe
-            .collections
-            .borrow()
-            .get(&ctx.coll)
-            .cloned()
-            .unwrap_or_else(|| panic!("charm-rs: reductions are contributed from an entry method or coroutine of a collection element (not from main, and not from a constructor: the collection is not complete yet)"));
-        let off = (ctx.elem - coll.first) as usize;
-        let seq = coll.red_seq[off].get();
-        coll.red_seq[off].set(seq.wrapping_add(1));
+        let (coll, seq) = next_reduction(pe);
         contribute_in(pe, &Scope::of_collection(&coll), seq, ops, value, target);
+    })
+}
+
+/// The running element's contribution to an allreduce of its collection; `waiter` gets the
+/// result.
+#[track_caller]
+pub(crate) fn contribute_all<T: Reducible>(value: T, op: Reducer<T>, waiter: FutureId) {
+    with_pe(|pe| {
+        let (coll, seq) = next_reduction(pe);
+        let scope = Scope::of_collection(&coll);
+        let target = Target::All(waiter);
+        if scope.tree.exchanges(target) {
+            super::exchange::contribute(pe, &scope, seq, value, op, waiter);
+        } else {
+            let ops = Rc::new(PlainOps { op, target: None });
+            contribute_in(pe, &scope, seq, ops, Box::new(value), target);
+        }
     })
 }
 
@@ -192,7 +219,11 @@ pub(crate) fn arrived(pe: &Pe, scope: &Scope<'_>, seq: u32, phase: RedPhase, bod
     match phase {
         RedPhase::Up => child_partial(pe, scope, key, body),
         RedPhase::Down => down(pe, scope, key, body),
-        RedPhase::Exchange(from) => exchange_partial(pe, scope, key, from as usize, body),
+        RedPhase::Exchange(from) => {
+            if let Err(body) = super::exchange::arrived(pe, key, from as usize, body) {
+                exchange_partial(pe, scope, key, from as usize, body);
+            }
+        }
     }
 }
 

@@ -107,7 +107,7 @@ impl Pe {
     }
 
     #[inline]
-    fn lookup(&self, coll: CollectionId) -> Option<Rc<LocalCollection>> {
+    pub(crate) fn lookup(&self, coll: CollectionId) -> Option<Rc<LocalCollection>> {
         if let Some(c) = &*self.last_collection.borrow() {
             if c.meta.id == coll {
                 return Some(c.clone());

@@ -51,6 +51,13 @@ impl Hasher for IdHasher {
     fn write_u32(&mut self, n: u32) {
         self.write_u64(u64::from(n));
     }
+    // Enum discriminants hash as `isize`: without these they would take the byte loop above.
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.write_u64(n as u64);
+    }
 }
 
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
@@ -87,6 +94,8 @@ pub(crate) struct Pe {
     pub futures: RefCell<FutureTable>,
     pub gathers: RefCell<HashMap<FutureId, Gather>>,
     pub reductions: RefCell<crate::reduction::state::Reductions>,
+    /// All-to-all allreduces in flight (typed; see `reduction::exchange`).
+    pub exchanges: RefCell<crate::reduction::Exchanges>,
     pub channels: RefCell<crate::channel::Channels>,
     pub globals: RefCell<crate::globals::Globals>,
     pub sections: RefCell<crate::sections::table::Sections>,
@@ -156,6 +165,7 @@ impl Pe {
             futures: RefCell::new(FutureTable::new(id)),
             gathers: RefCell::new(HashMap::new()),
             reductions: RefCell::new(Default::default()),
+            exchanges: RefCell::new(Default::default()),
             channels: RefCell::new(Default::default()),
             globals: RefCell::new(Default::default()),
             sections: RefCell::new(Default::default()),
@@ -250,7 +260,13 @@ impl Pe {
             let Some(t) = tasks.get_mut(key) else { return };
             t.queued = false;
             let Some(f) = t.future.take() else { return };
-            (f, t.waker.clone(), t.elem)
+            // Borrowed out for the poll rather than cloned (that would cost two atomic
+            // operations per step); put back below if the task goes on.
+            (
+                f,
+                std::mem::replace(&mut t.waker, Waker::noop().clone()),
+                t.elem,
+            )
         };
         let prev = self.current.replace(elem);
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -259,8 +275,7 @@ impl Pe {
         self.current.set(prev);
         if let Some(ctx) = elem {
             // The coroutine may have changed its chare: offer the chare's deferred messages again.
-            let c = self.collections.borrow().get(&ctx.coll).cloned();
-            if let Some(c) = c {
+            if let Some(c) = self.lookup(ctx.coll) {
                 if !c.waits.borrow().is_empty() {
                     self.after_element_ran(&c, (ctx.elem - c.first) as usize, false);
                 }
@@ -270,6 +285,7 @@ impl Pe {
             Ok(Poll::Pending) => {
                 if let Some(t) = self.tasks.borrow_mut().get_mut(key) {
                     t.future = Some(fut);
+                    t.waker = waker;
                 }
             }
             Ok(Poll::Ready(())) => {

@@ -110,6 +110,29 @@ impl Part {
         let m = allreduce(vec![me as f64, -(me as f64)], Reducer::Max).await;
         (s, m[0] + m[1])
     }
+
+    /// `rounds` allreduces, three in flight at a time, where odd elements hold back (yielding)
+    /// so that partials from other PEs often arrive before this PE's own contribution; returns
+    /// how many results were wrong.
+    pub async fn all_many(&self, rounds: u64) -> u64 {
+        let me = Self::this_elem().position() as u64;
+        let n = Self::this_proxy().len() as u64;
+        let mut wrong = 0;
+        for r in 0..rounds {
+            if (me + r) % 2 == 1 {
+                for _ in 0..(r % 5) {
+                    charm_rt::yield_now().await;
+                }
+            }
+            let a = allreduce(me + r, Reducer::Sum);
+            let b = allreduce(me as f64 * 0.5, Reducer::Max);
+            let c = allreduce(vec![me, r], Reducer::Min);
+            wrong += u64::from(a.await != n * (n - 1) / 2 + n * r);
+            wrong += u64::from(b.await != (n - 1) as f64 * 0.5);
+            wrong += u64::from(c.await != vec![0, r]);
+        }
+        wrong
+    }
 }
 
 async fn check(name: &str, parts: PartProxy, vec_len: usize) {
@@ -204,6 +227,12 @@ fn main() {
         );
         let res = group.all_ret().await.expect("allreduce on a group");
         assert!(res.iter().all(|&(s, _)| s == pes * (pes - 1) / 2));
+        // Many allreduces in flight, arriving early and late, on a group (all-to-all exchange
+        // up to 8 PEs) and a larger array.
+        for coll in [group, array] {
+            let wrong = coll.all_many_ret(300).await.expect("allreduce stress");
+            assert!(wrong.iter().all(|&w| w == 0), "allreduce stress: {wrong:?}");
+        }
         ok("reductions");
     })
 }

@@ -1,0 +1,235 @@
+//! The all-to-all allreduce of a collection hosted on a few PEs, with the value type known.
+//!
+//! Each hosting PE sends its partial to every other one and combines all partials in PE order
+//! (identical bits everywhere). This is the latency path of an iterative solver's convergence
+//! check, so its state keeps values unboxed: one allocation per reduction for the state and one
+//! per message, where the generic state (`state.rs`) boxes every value it holds.
+
+use super::ops::{decode_with, Plain};
+use super::reducer::{Reducer, Reducible};
+use super::state::{Key, Scope};
+use crate::future::value::Serde;
+use crate::message::{Body, Envelope, FutureId, RedPhase};
+use crate::scheduler::Pe;
+use smallvec::SmallVec;
+use std::any::Any;
+
+/// Exchanges in flight on one PE, by scope and sequence number.
+#[derive(Default)]
+pub(crate) struct Exchanges {
+    map: crate::scheduler::IdMap<Key, Box<dyn Exchanging>>,
+    /// The last finished state, reused by the next exchange of the same value type (an
+    /// iterative solver's allreduces then allocate no state).
+    spare: Option<Box<dyn Exchanging>>,
+}
+
+/// One exchange, whatever its value type.
+pub(crate) trait Exchanging {
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// Stores the partial of the hosting PE at index `from`.
+    fn partial(&mut self, from: usize, body: Body) -> Result<(), String>;
+    /// Every partial is there (this PE's included).
+    fn complete(&self) -> bool;
+    /// Combines the partials and resolves this PE's waiting contributors, leaving the state
+    /// empty for reuse.
+    fn finish(&mut self, pe: &Pe);
+}
+
+struct Exchange<T> {
+    op: Reducer<T>,
+    local_left: u32,
+    /// This PE's partial until its last local contributor.
+    acc: Option<T>,
+    /// Every hosting PE's partial, by its index among the hosting PEs.
+    slots: SmallVec<[Option<T>; 8]>,
+    filled: usize,
+    waiters: SmallVec<[FutureId; 2]>,
+}
+
+impl<T: Reducible> Exchanging for Exchange<T> {
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn partial(&mut self, from: usize, body: Body) -> Result<(), String> {
+        let v = decode_with(
+            body,
+            |m| match m.downcast::<Plain<T>>() {
+                Ok(p) => Ok(p.0),
+                Err(_) => Err(()),
+            },
+            |d| T::decode(d).map(Ok),
+        )
+        .map_err(|e| format!("allreduce message: {e}"))?
+        .map_err(|()| {
+            "charm-rs: elements contributed to one allreduce with different value types".to_string()
+        })?;
+        self.store(from, v)
+    }
+
+    fn complete(&self) -> bool {
+        self.filled == self.slots.len()
+    }
+
+    fn finish(&mut self, pe: &Pe) {
+        let op = self.op;
+        let mut partials = self.slots.iter_mut().filter_map(Option::take);
+        let first = partials.next().expect("at least one hosting PE");
+        let result = partials.fold(first, |a, b| a.combine(b, op));
+        self.filled = 0;
+        let waiters = std::mem::take(&mut self.waiters);
+        if let Some((last, others)) = waiters.split_last() {
+            for f in others {
+                pe.deposit(*f, Body::Typed(Box::new(Serde(result.clone()))));
+            }
+            pe.deposit(*last, Body::Typed(Box::new(Serde(result))));
+        }
+    }
+}
+
+impl<T> Exchange<T> {
+    fn empty(op: Reducer<T>) -> Self {
+        Exchange {
+            op,
+            local_left: 0,
+            acc: None,
+            slots: SmallVec::new(),
+            filled: 0,
+            waiters: SmallVec::new(),
+        }
+    }
+
+    fn store(&mut self, index: usize, v: T) -> Result<(), String> {
+        match self.slots.get_mut(index) {
+            Some(slot @ None) => {
+                *slot = Some(v);
+                self.filled += 1;
+                Ok(())
+            }
+            _ => Err(format!(
+                "allreduce partial from hosting PE #{index} arrived twice or out of range"
+            )),
+        }
+    }
+}
+
+/// A local contribution to allreduce `seq` of `scope` (whose tree exchanges all-to-all).
+pub(crate) fn contribute<T: Reducible>(
+    pe: &Pe,
+    scope: &Scope<'_>,
+    seq: u32,
+    value: T,
+    op: Reducer<T>,
+    waiter: FutureId,
+) {
+    let key = (scope.id, seq);
+    let tree = scope.tree;
+    let mut guard = pe.exchanges.borrow_mut();
+    let Exchanges { map, spare } = &mut *guard;
+    let mut fresh = false;
+    let st = map.entry(key).or_insert_with(|| {
+        fresh = true;
+        let mut st = spare
+            .take()
+            .unwrap_or_else(|| Box::new(Exchange::<T>::empty(op)));
+        match st.as_any_mut().downcast_mut::<Exchange<T>>() {
+            Some(e) => e.op = op,
+            None => st = Box::new(Exchange::<T>::empty(op)),
+        }
+        st
+    });
+    let st = st
+        .as_any_mut()
+        .downcast_mut::<Exchange<T>>()
+        .unwrap_or_else(|| {
+            panic!("charm-rs: elements contributed to one allreduce with different value types")
+        });
+    if fresh {
+        st.local_left = scope.local;
+        st.slots.resize_with(tree.hosting.len(), || None);
+    }
+    st.waiters.push(waiter);
+    st.acc = Some(match st.acc.take() {
+        Some(a) => a.combine(value, op),
+        None => value,
+    });
+    st.local_left -= 1;
+    if fresh {
+        // Partials that came before this PE knew the value type wait in the generic state.
+        let early = {
+            let mut reds = pe.reductions.borrow_mut();
+            if reds.is_empty() {
+                None
+            } else {
+                reds.remove(&key)
+            }
+        };
+        for (phase, body) in early.map(|e| e.take_early()).into_iter().flatten() {
+            let RedPhase::Exchange(from) = phase else {
+                drop(guard);
+                pe.abort("a tree reduction message for an all-to-all allreduce");
+            };
+            if let Err(msg) = st.partial(from as usize, body) {
+                drop(guard);
+                pe.abort(&msg);
+            }
+        }
+    }
+    if st.local_left == 0 {
+        let mine = st.acc.take().expect("a contribution");
+        let others = tree
+            .hosting
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != tree.index);
+        for (_, &p) in others {
+            let env = Envelope {
+                dest: key.0.dest(seq, RedPhase::Exchange(tree.index as u8)),
+                entry: 0,
+                reply: None,
+                body: Body::Typed(Box::new(Plain(mine.clone()))),
+            };
+            pe.route(p as usize, env);
+        }
+        if let Err(msg) = st.store(tree.index, mine) {
+            drop(guard);
+            pe.abort(&msg);
+        }
+    }
+    if st.local_left == 0 && st.complete() {
+        drop(guard);
+        finish(pe, key);
+    }
+}
+
+/// A partial from another PE, if this PE runs that allreduce here; `Err(body)` when it does
+/// not (no local contribution yet, or a reduction of the generic kind).
+pub(crate) fn arrived(pe: &Pe, key: Key, from: usize, body: Body) -> Result<(), Body> {
+    let mut guard = pe.exchanges.borrow_mut();
+    let Some(st) = guard.map.get_mut(&key) else {
+        return Err(body);
+    };
+    if let Err(msg) = st.partial(from, body) {
+        drop(guard);
+        pe.abort(&msg);
+    }
+    // Complete only after this PE sent its own partial (it fills its own slot then).
+    if st.complete() {
+        drop(guard);
+        finish(pe, key);
+    }
+    Ok(())
+}
+
+/// Resolves a complete exchange (outside the table's borrow: depositing wakes coroutines) and
+/// keeps its state for the next one.
+fn finish(pe: &Pe, key: Key) {
+    let mut st = pe
+        .exchanges
+        .borrow_mut()
+        .map
+        .remove(&key)
+        .expect("a complete exchange");
+    st.finish(pe);
+    pe.exchanges.borrow_mut().spare = Some(st);
+}
