@@ -168,15 +168,27 @@ pub(crate) fn contribute(ops: Rc<dyn Ops>, value: Acc, target: Target) {
 pub(crate) fn contribute_all<T: Reducible>(value: T, op: Reducer<T>, waiter: FutureId) {
     with_pe(|pe| {
         let (coll, seq) = next_reduction(pe);
-        let scope = Scope::of_collection(&coll);
-        let target = Target::All(waiter);
-        if scope.tree.exchanges(target) {
-            super::exchange::contribute(pe, &scope, seq, value, op, waiter);
-        } else {
-            let ops = Rc::new(PlainOps { op, target: None });
-            contribute_in(pe, &scope, seq, ops, Box::new(value), target);
-        }
+        contribute_all_in(pe, &Scope::of_collection(&coll), seq, value, op, waiter);
     })
+}
+
+/// One local contribution to allreduce `seq` of `scope`: typed when the PEs exchange partials
+/// all-to-all (see `exchange`), else through the generic state.
+pub(crate) fn contribute_all_in<T: Reducible>(
+    pe: &Pe,
+    scope: &Scope<'_>,
+    seq: u32,
+    value: T,
+    op: Reducer<T>,
+    waiter: FutureId,
+) {
+    let target = Target::All(waiter);
+    if scope.tree.exchanges(target) {
+        super::exchange::contribute(pe, scope, seq, value, op, waiter);
+    } else {
+        let ops = Rc::new(PlainOps { op, target: None });
+        contribute_in(pe, scope, seq, ops, Box::new(value), target);
+    }
 }
 
 /// One local contribution to reduction `seq` of `scope`.

@@ -7,14 +7,23 @@ use crate::collections::callback::Callback;
 use crate::future::{Future, FutureWait};
 use crate::index::Index;
 use crate::reduction::ops::{Acc, GatherOps, NopOps, Ops, PlainOps};
-use crate::reduction::state::{contribute_in, Target};
+use crate::reduction::state::{contribute_all_in, contribute_in, Scope, Target};
 use crate::reduction::{Reducer, Reducible};
 use crate::scheduler::{with_pe, ElemCtx, Pe};
 use serde::{de::DeserializeOwned, Serialize};
 use std::rc::Rc;
 
-/// Builds a contribution once the member's rank is known.
-type Make = Box<dyn FnOnce(u32) -> (Rc<dyn Ops>, Acc)>;
+/// Makes the contribution once the member is known: given the section's scope on this PE, the
+/// reduction's sequence number and the member's rank.
+type Make = Box<dyn FnOnce(&Pe, &Scope<'_>, u32, u32)>;
+
+/// A contribution through the generic reduction state.
+fn generic(target: Target, make: impl FnOnce(u32) -> (Rc<dyn Ops>, Acc) + 'static) -> Make {
+    Box::new(move |pe, scope, seq, rank| {
+        let (ops, acc) = make(rank);
+        contribute_in(pe, scope, seq, ops, acc, target);
+    })
+}
 
 /// Why `ctx` may not contribute to `s`.
 fn not_member(pe: &Pe, ctx: ElemCtx, s: &SectionRef) -> String {
@@ -32,31 +41,24 @@ fn not_member(pe: &Pe, ctx: ElemCtx, s: &SectionRef) -> String {
     )
 }
 
-fn contribute_known(
-    pe: &Pe,
-    sec: &Rc<LocalSection>,
-    ctx: ElemCtx,
-    make: Make,
-    target: Target,
-) -> Result<(), ()> {
+fn contribute_known(pe: &Pe, sec: &Rc<LocalSection>, ctx: ElemCtx, make: Make) -> Result<(), ()> {
     let i = sec.find(ctx.coll, ctx.elem).ok_or(())?;
     let seq = sec.red_seq[i].get();
     sec.red_seq[i].set(seq.wrapping_add(1));
-    let (ops, acc) = make(sec.members[i].rank);
-    contribute_in(pe, &sec.scope(), seq, ops, acc, target);
+    make(pe, &sec.scope(), seq, sec.members[i].rank);
     Ok(())
 }
 
 /// A contribution of the running element to the next reduction of section `s`.
 #[track_caller]
-fn contribute(s: SectionRef, make: Make, target: Target) {
+fn contribute(s: SectionRef, make: Make) {
     with_pe(|pe| {
         let ctx = pe.current.get().unwrap_or_else(|| {
             panic!("charm-rs: section reductions are contributed from an entry method or coroutine of a member; call this there, not in main")
         });
         match table::known(pe, s.id) {
             Some(sec) => {
-                if contribute_known(pe, &sec, ctx, make, target).is_err() {
+                if contribute_known(pe, &sec, ctx, make).is_err() {
                     panic!("{}", not_member(pe, ctx, &s));
                 }
             }
@@ -65,7 +67,7 @@ fn contribute(s: SectionRef, make: Make, target: Target) {
                 pe,
                 s.id,
                 Waiting::Contribution(Box::new(move |pe, sec| {
-                    if contribute_known(pe, sec, ctx, make, target).is_err() {
+                    if contribute_known(pe, sec, ctx, make).is_err() {
                         let msg = not_member(pe, ctx, &s);
                         pe.abort(msg.trim_start_matches("charm-rs: "));
                     }
@@ -85,7 +87,7 @@ pub fn section_contribute<T: Reducible>(
     target: impl Into<Callback<T>>,
 ) {
     let target = Some(target.into());
-    let make: Make = Box::new(move |_| {
+    let make = generic(Target::Root, move |_| {
         (
             Rc::new(PlainOps {
                 op: reducer,
@@ -94,7 +96,7 @@ pub fn section_contribute<T: Reducible>(
             Box::new(value) as Acc,
         )
     });
-    contribute(section.into(), make, Target::Root);
+    contribute(section.into(), make);
 }
 
 /// Contributes `value` to a gather over `section`: `target` (a future, or an entry method taking
@@ -107,7 +109,7 @@ pub fn section_contribute_gather<T: Serialize + DeserializeOwned + Send + 'stati
     target: impl Into<Callback<Vec<T>>>,
 ) {
     let target = target.into();
-    let make: Make = Box::new(move |rank| {
+    let make = generic(Target::Root, move |rank| {
         (
             Rc::new(GatherOps::<T> {
                 target,
@@ -116,20 +118,20 @@ pub fn section_contribute_gather<T: Serialize + DeserializeOwned + Send + 'stati
             Box::new(vec![(rank, value)]) as Acc,
         )
     });
-    contribute(section.into(), make, Target::Root);
+    contribute(section.into(), make);
 }
 
 /// Contributes nothing: `target` resolves when every member of `section` has called this.
 #[track_caller]
 pub fn section_contribute_nop(section: impl Into<SectionRef>, target: impl Into<Callback<()>>) {
     let target = Some(target.into());
-    let make: Make = Box::new(move |_| {
+    let make = generic(Target::Root, move |_| {
         (
             Rc::new(NopOps { target }) as Rc<dyn Ops>,
             Box::new(()) as Acc,
         )
     });
-    contribute(section.into(), make, Target::Root);
+    contribute(section.into(), make);
 }
 
 /// Contributes `value` to an allreduce over `section`: every member gets the combination. Await
@@ -141,16 +143,11 @@ pub fn section_allreduce<T: Reducible>(
     reducer: Reducer<T>,
 ) -> FutureWait<T> {
     let f = Future::<T>::new();
-    let make: Make = Box::new(move |_| {
-        (
-            Rc::new(PlainOps {
-                op: reducer,
-                target: None,
-            }) as Rc<dyn Ops>,
-            Box::new(value) as Acc,
-        )
+    let waiter = f.id();
+    let make: Make = Box::new(move |pe, scope, seq, _| {
+        contribute_all_in(pe, scope, seq, value, reducer, waiter);
     });
-    contribute(section.into(), make, Target::All(f.id()));
+    contribute(section.into(), make);
     f.get()
 }
 
@@ -158,12 +155,12 @@ pub fn section_allreduce<T: Reducible>(
 #[track_caller]
 pub fn section_barrier(section: impl Into<SectionRef>) -> FutureWait<()> {
     let f = Future::<()>::new();
-    let make: Make = Box::new(|_| {
+    let make = generic(Target::All(f.id()), |_| {
         (
             Rc::new(NopOps { target: None }) as Rc<dyn Ops>,
             Box::new(()) as Acc,
         )
     });
-    contribute(section.into(), make, Target::All(f.id()));
+    contribute(section.into(), make);
     f.get()
 }
