@@ -1,10 +1,9 @@
 //! What travels between PEs: an envelope (destination, entry method, reply address) and a body.
 
-use crate::codec::{self, CodecError, Decoder, Encoder, Segment, WireBuf};
+use crate::codec::{self, BodyBuf, CodecError, Decoder, Encoder, Segment, WireBuf};
 use crate::ids::{CollectionId, EntryId, TypeId};
 use crate::index::Index;
 use std::any::Any;
-use std::sync::Arc;
 
 /// The arguments of one entry-method call, or a value for a future: something that can be moved
 /// as is to a PE in the same address space, or encoded for another process.
@@ -40,7 +39,7 @@ pub struct Segments(pub Vec<Segment>);
 #[derive(Clone, Debug)]
 pub struct WireBody {
     /// The buffer.
-    pub buf: Arc<WireBuf>,
+    pub buf: BodyBuf,
     /// Where the body starts in it (8-aligned).
     pub start: u32,
     /// Direct-copy arguments that arrived outside the buffer (see `codec`); boxed so that the
@@ -52,10 +51,15 @@ impl WireBody {
     /// A body that is a whole buffer.
     pub fn new(buf: WireBuf) -> Self {
         WireBody {
-            buf: Arc::new(buf),
+            buf: buf.into(),
             start: 0,
             external: None,
         }
+    }
+
+    /// Makes the buffer shareable before several receivers each get a clone of this body.
+    pub fn share(&mut self) {
+        self.buf.share();
     }
 
     /// A decoder over the body; external arguments are handed over without a copy.

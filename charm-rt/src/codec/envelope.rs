@@ -17,13 +17,12 @@
 //!
 //! Typed bodies are encoded here; already encoded bodies (broadcasts) are appended as they are.
 
-use super::{encode_with_externals, CodecError, Externals, WireBuf};
+use super::{encode_with_externals, BodyBuf, CodecError, Externals, WireBuf};
 use crate::ids::CollectionId;
 use crate::message::{
     Body, CollectionMeta, Control, Dest, Envelope, FutureId, RedPhase, ReplyTo, WireBody,
 };
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 
 const KIND_ELEMENT: u8 = 1;
 const KIND_BROADCAST: u8 = 2;
@@ -175,12 +174,12 @@ impl Reader<'_> {
 
 /// Reads a wire message back into an envelope whose body refers to the same buffer.
 pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
-    decode_shared_envelope(Arc::new(buf))
+    decode_shared_envelope(buf.into())
 }
 
 /// Like [`decode_envelope`], for a buffer already shared (a layer may recycle it once the
 /// envelope's body is gone).
-pub fn decode_shared_envelope(buf: Arc<WireBuf>) -> Result<Envelope, CodecError> {
+pub fn decode_shared_envelope(buf: BodyBuf) -> Result<Envelope, CodecError> {
     let (dest, entry, reply, body_start) = {
         let mut r = Reader {
             bytes: buf.as_bytes(),

@@ -16,11 +16,13 @@
 //! the layer moves the bytes separately, straight from the sender's memory into a [`Segment`]
 //! that the decoder hands to the receiver as its `Vec` without a copy.
 
+mod body_buf;
 mod envelope;
 mod marshal;
 mod segment;
 mod wire;
 
+pub use body_buf::{BodyBuf, PooledBuf};
 pub use envelope::{decode_envelope, decode_shared_envelope, encode_envelope};
 pub use marshal::{Marshal, Serde};
 pub use segment::Segment;

@@ -74,6 +74,11 @@ impl WireBuf {
         self.len = words.len() * 8;
     }
 
+    /// Bytes the buffer can hold without growing.
+    pub fn capacity_bytes(&self) -> usize {
+        self.words.capacity() * 8
+    }
+
     /// The storage as whole words (the last one padded with zeros). Meaningful after
     /// [`WireBuf::align8`].
     pub fn words(&self) -> &[u64] {

@@ -58,9 +58,10 @@ impl Pe {
                         },
                     );
                 };
-                let Body::Wire(w) = body else {
+                let Body::Wire(mut w) = body else {
                     self.abort("broadcast body is not encoded");
                 };
+                w.share();
                 if let Some(r) = reply {
                     self.gathers.borrow_mut().insert(
                         r.future,
@@ -356,6 +357,10 @@ impl Pe {
             ));
         };
         let range = placement::local_range(&meta, self.id as u32);
+        let mut body = body;
+        if let Body::Wire(w) = &mut body {
+            w.share(); // read once per local element
+        }
         let mut body = Some(body);
         let mut elems = Vec::with_capacity(range.len());
         let last = range.end.saturating_sub(1);

@@ -112,9 +112,10 @@ pub(crate) fn arrived(
         pe.pending.borrow_mut().entry(coll).or_default().push(env);
         return;
     }
-    let Body::Wire(w) = body else {
+    let Body::Wire(mut w) = body else {
         pe.abort("section call body is not encoded");
     };
+    w.share(); // forwarded to the children and read by every local member
     if !sec.tree.children.is_empty() {
         let fwd = if w.external.is_some() {
             WireBody::new(codec::inline_externals(&w))

@@ -25,7 +25,9 @@ mod owned_send;
 mod posted_recv;
 
 use super::{Doorbell, Endpoint};
-use crate::codec::{decode_shared_envelope, encode_envelope, external_layout, Segment, WireBuf};
+use crate::codec::{
+    decode_shared_envelope, encode_envelope, external_layout, BodyBuf, PooledBuf, Segment, WireBuf,
+};
 use crate::message::Body;
 use crate::message::Envelope;
 use mpi::environment::Universe;
@@ -82,34 +84,6 @@ fn oversubscribed() -> bool {
     local.is_some_and(|n| n > cores)
 }
 
-/// A few shared buffers handed out for small messages. Once the runtime dropped a message's
-/// body, only this holds its buffer, which is then refilled in place (no allocation).
-#[derive(Default)]
-struct RecentBufs {
-    bufs: SmallVec<[Arc<WireBuf>; 4]>,
-    next: usize,
-}
-
-impl RecentBufs {
-    fn fill(&mut self, words: &[u64]) -> Arc<WireBuf> {
-        for b in &mut self.bufs {
-            if let Some(w) = Arc::get_mut(b) {
-                w.assign_words(words);
-                return b.clone();
-            }
-        }
-        let b = Arc::new(WireBuf::from_words(words.to_vec(), words.len() * 8));
-        if self.bufs.len() < self.bufs.inline_size() {
-            self.bufs.push(b.clone());
-        } else {
-            // All still in use (deferred or queued messages): stop tracking the oldest.
-            self.bufs[self.next] = b.clone();
-            self.next = (self.next + 1) % self.bufs.len();
-        }
-        b
-    }
-}
-
 /// One rank's end of the MPI layer.
 pub struct MpiEndpoint {
     world: SimpleCommunicator,
@@ -119,9 +93,6 @@ pub struct MpiEndpoint {
     scratch: RefCell<WireBuf>,
     posted: RefCell<PostedRecvs>,
     sends: RefCell<OwnedSends>,
-    /// Buffers of recent small messages, refilled once their envelopes are gone: a message then
-    /// costs no allocation on arrival.
-    recent: RefCell<RecentBufs>,
     /// How long an idle rank polls before sleeping: long when it has a core to itself.
     spin: Duration,
     // Dropped last: finalizes MPI.
@@ -155,7 +126,6 @@ impl MpiEndpoint {
             doorbell: Arc::new(Doorbell::default()),
             scratch: RefCell::new(WireBuf::with_capacity(SLOT_BYTES)),
             sends: RefCell::new(OwnedSends::default()),
-            recent: RefCell::new(RecentBufs::default()),
             spin,
             _universe: universe,
         }
@@ -189,9 +159,11 @@ impl MpiEndpoint {
                 .borrow_mut()
                 .poll(&self.world, |source, words| match words {
                     [LARGE_NOTICE] => (source, None),
-                    _ => (source, Some(self.recent.borrow_mut().fill(words))),
+                    // Owned by the one body that reads it, from a per-thread pool: no
+                    // allocation and no reference counting per message.
+                    _ => (source, Some(BodyBuf::Owned(PooledBuf::from_words(words)))),
                 })?;
-        let buf = buf.unwrap_or_else(|| Arc::new(self.receive_large(source)));
+        let buf = buf.unwrap_or_else(|| self.receive_large(source).into());
         let mut env = match decode_shared_envelope(buf) {
             Ok(env) => env,
             Err(e) => crate::error::abort_job(
