@@ -33,6 +33,8 @@ const KIND_OTHER: u8 = 5;
 const HAS_REPLY: u8 = 1;
 const REPLY_GATHER: u8 = 2;
 const REPLY_VALUE: u8 = 4;
+/// Some direct-copy arguments travel outside the message (so most receivers skip looking).
+const HAS_EXTERNALS: u8 = 8;
 
 /// Destinations rare enough that serde's cost does not matter.
 #[derive(Serialize, Deserialize)]
@@ -66,6 +68,7 @@ pub fn encode_envelope<'a>(
     external_min: usize,
 ) -> Externals<'a> {
     buf.align8();
+    let start = buf.len();
     let mut flags = 0u8;
     if let Some(r) = env.reply {
         flags |= HAS_REPLY;
@@ -83,7 +86,8 @@ pub fn encode_envelope<'a>(
         Dest::Reduction { .. } => KIND_REDUCTION,
         _ => KIND_OTHER,
     };
-    buf.push_u64(u64::from(kind) | u64::from(flags) << 8 | u64::from(env.entry) << 32);
+    let word0 = u64::from(kind) | u64::from(flags) << 8 | u64::from(env.entry) << 32;
+    buf.push_u64(word0);
     match &env.dest {
         Dest::Element { coll, elem } => {
             buf.push_u64(coll.0);
@@ -137,7 +141,16 @@ pub fn encode_envelope<'a>(
         }
     };
     buf.align8();
+    if !externals.is_empty() {
+        buf.patch_u64(start, word0 | u64::from(HAS_EXTERNALS) << 8);
+    }
     externals
+}
+
+/// Whether a wire message, given its first word, has direct-copy arguments sent separately.
+#[inline]
+pub fn has_externals(first_word: u64) -> bool {
+    (first_word >> 8) as u8 & HAS_EXTERNALS != 0
 }
 
 /// Reads fixed-layout fields of a header.
@@ -327,6 +340,34 @@ mod tests {
                 .unwrap(),
             &[1.0, 2.0]
         );
+    }
+
+    #[test]
+    fn header_says_whether_arguments_travel_separately() {
+        struct Big(Vec<f64>);
+        impl Message for Big {
+            fn encode<'a>(&'a self, e: &mut crate::codec::Encoder<'_, 'a>) {
+                e.bulk(&self.0[..])
+            }
+        }
+        let env = Envelope {
+            dest: Dest::Element {
+                coll: CollectionId(1),
+                elem: 0,
+            },
+            entry: 5,
+            reply: None,
+            body: Body::Typed(Box::new(Big(vec![1.5; 64]))),
+        };
+        for (min, separate) in [(usize::MAX, false), (64, true)] {
+            let mut buf = WireBuf::new();
+            let ext = encode_envelope(&env, &mut buf, min);
+            assert_eq!(ext.len(), usize::from(separate));
+            assert_eq!(has_externals(buf.words()[0]), separate);
+            drop(ext);
+            let back = decode_envelope(buf).unwrap();
+            assert_eq!(back.entry, 5);
+        }
     }
 
     #[test]

@@ -23,7 +23,7 @@ mod segment;
 mod wire;
 
 pub use body_buf::{BodyBuf, PooledBuf};
-pub use envelope::{decode_envelope, decode_shared_envelope, encode_envelope};
+pub use envelope::{decode_envelope, decode_shared_envelope, encode_envelope, has_externals};
 pub use marshal::{Marshal, Serde};
 pub use segment::Segment;
 pub use wire::WireBuf;

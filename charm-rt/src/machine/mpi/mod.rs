@@ -26,7 +26,8 @@ mod posted_recv;
 
 use super::{Doorbell, Endpoint};
 use crate::codec::{
-    decode_shared_envelope, encode_envelope, external_layout, BodyBuf, PooledBuf, Segment, WireBuf,
+    decode_shared_envelope, encode_envelope, external_layout, has_externals, BodyBuf, PooledBuf,
+    Segment, WireBuf,
 };
 use crate::message::Body;
 use crate::message::Envelope;
@@ -164,6 +165,7 @@ impl MpiEndpoint {
                     _ => (source, Some(BodyBuf::Owned(PooledBuf::from_words(words)))),
                 })?;
         let buf = buf.unwrap_or_else(|| self.receive_large(source).into());
+        let separate = buf.words().first().is_some_and(|&w| has_externals(w));
         let mut env = match decode_shared_envelope(buf) {
             Ok(env) => env,
             Err(e) => crate::error::abort_job(
@@ -171,7 +173,7 @@ impl MpiEndpoint {
                 &format!("malformed message from rank {source}: {e}"),
             ),
         };
-        if let Body::Wire(w) = &mut env.body {
+        if let (true, Body::Wire(w)) = (separate, &mut env.body) {
             match external_layout(w.bytes()) {
                 Ok(layout) => {
                     if !layout.is_empty() {

@@ -102,7 +102,7 @@ impl PostedRecvs {
             return None;
         }
         let i = self.head;
-        self.head = (i + 1) % self.slots.len();
+        self.head = (i + 1) % SLOTS; // a constant: no division
         let slot = &mut self.slots[i];
         let (source, words) = slot.done.take().expect("ready");
         // SAFETY: the receive into this buffer completed, so MPI no longer writes it, and it is
