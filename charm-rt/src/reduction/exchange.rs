@@ -62,7 +62,7 @@ impl<T: Reducible> Exchanging for Exchange<T> {
         )
         .map_err(|e| format!("allreduce message: {e}"))?
         .map_err(|()| {
-            "charm-rs: elements contributed to one allreduce with different value types".to_string()
+            "elements contributed to one allreduce with different value types".to_string()
         })?;
         self.store(from, v)
     }
