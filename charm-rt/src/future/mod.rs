@@ -33,7 +33,8 @@ fn poll_values(
                 id.pe, pe.id
             ));
         }
-        pe.futures.borrow_mut().poll_take(id, cx.waker())
+        let task = pe.polled_task(cx.waker());
+        pe.futures.borrow_mut().poll_take(id, cx.waker(), task)
     });
     match r {
         Ok(Some(v)) => Poll::Ready(v),

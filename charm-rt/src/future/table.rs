@@ -17,7 +17,7 @@ pub(crate) type DecodeFn = fn(&mut WireBody) -> Result<Box<dyn Any + Send>, Code
 struct Pending {
     expected: u32,
     values: SmallVec<[Box<dyn Any + Send>; 1]>,
-    waker: Option<Waker>,
+    waiter: Option<Waiter>,
     decode: DecodeFn,
     created_at: &'static Location<'static>,
     /// The awaiting handle was dropped: values that still arrive are discarded.
@@ -38,12 +38,21 @@ pub(crate) struct FutureTable {
     recent: VecDeque<(FutureId, &'static Location<'static>, u32)>,
 }
 
+/// Who awaits a future.
+pub(crate) enum Waiter {
+    /// A coroutine of this PE, awaiting the future directly: made ready by key (no reference
+    /// counting, unlike its `Waker`).
+    Task(crate::scheduler::TaskKey),
+    /// Anything else (a combinator's own waker, an executor of another runtime).
+    Waker(Waker),
+}
+
 /// What happened to a deposited value.
 pub(crate) enum Deposit {
     /// Stored; the future still waits for more.
     Stored,
-    /// The future is complete; wake this waker if any.
-    Complete(Option<Waker>),
+    /// The future is complete; wake this waiter if any.
+    Complete(Option<Waiter>),
     /// The handle was dropped; the value was discarded.
     Discarded,
 }
@@ -73,7 +82,7 @@ impl FutureTable {
         let pending = Pending {
             expected,
             values: SmallVec::new(),
-            waker: None,
+            waiter: None,
             decode,
             created_at,
             abandoned: false,
@@ -162,17 +171,19 @@ impl FutureTable {
         }
         p.values.push(v);
         if p.values.len() as u32 == p.expected {
-            Ok(Deposit::Complete(p.waker.take()))
+            Ok(Deposit::Complete(p.waiter.take()))
         } else {
             Ok(Deposit::Stored)
         }
     }
 
-    /// Takes the values if all arrived; otherwise remembers the waker.
+    /// Takes the values if all arrived; otherwise remembers the waiter: `task` when `waker` is
+    /// that coroutine's own, else the waker.
     pub(crate) fn poll_take(
         &mut self,
         id: FutureId,
         waker: &Waker,
+        task: Option<crate::scheduler::TaskKey>,
     ) -> Result<Option<Values>, String> {
         let Some(p) = self.pending_mut(id) else {
             return Err(format!(
@@ -185,9 +196,11 @@ impl FutureTable {
             self.release(id);
             Ok(Some(values))
         } else {
-            match &mut p.waker {
-                Some(w) if w.will_wake(waker) => {}
-                w => *w = Some(waker.clone()),
+            match (&mut p.waiter, task) {
+                (Some(Waiter::Task(k)), Some(t)) if *k == t => {}
+                (Some(Waiter::Waker(w)), None) if w.will_wake(waker) => {}
+                (slot, Some(t)) => *slot = Some(Waiter::Task(t)),
+                (slot, None) => *slot = Some(Waiter::Waker(waker.clone())),
             }
             Ok(None)
         }
@@ -209,7 +222,7 @@ impl FutureTable {
         let mut about = Vec::new();
         for (slot, s) in self.slots.iter().enumerate() {
             if let Some(p) = &s.pending {
-                if p.waker.is_some() && !p.abandoned && (p.values.len() as u32) < p.expected {
+                if p.waiter.is_some() && !p.abandoned && (p.values.len() as u32) < p.expected {
                     n += 1;
                     if about.len() < 8 {
                         let id = FutureId {
@@ -238,7 +251,7 @@ impl FutureTable {
                 self.release(id);
             } else {
                 p.abandoned = true;
-                p.waker = None;
+                p.waiter = None;
             }
         }
     }

@@ -5,7 +5,7 @@ use crate::collections::chare::{registry, CallCx, Dispatched};
 use crate::collections::placement;
 use crate::collections::table::LocalCollection;
 use crate::error::{panic_message, CallError};
-use crate::future::table::Deposit;
+use crate::future::table::{Deposit, Waiter};
 use crate::future::value::{ErrorMsg, GatherPart, Value};
 use crate::ids::{CollectionId, EntryId};
 use crate::index::Index;
@@ -129,7 +129,8 @@ impl Pe {
     pub(crate) fn deposit(&self, id: crate::message::FutureId, body: Body) {
         let r = self.futures.borrow_mut().deposit(id, body);
         match r {
-            Ok(Deposit::Complete(Some(w))) => w.wake(),
+            Ok(Deposit::Complete(Some(Waiter::Task(key)))) => self.make_ready(key),
+            Ok(Deposit::Complete(Some(Waiter::Waker(w)))) => w.wake(),
             Ok(_) => {}
             Err(msg) => self.abort(&msg),
         }

@@ -100,6 +100,9 @@ pub(crate) struct Pe {
     pub globals: RefCell<crate::globals::Globals>,
     pub sections: RefCell<crate::sections::table::Sections>,
     pub current: Cell<Option<ElemCtx>>,
+    /// The coroutine being polled and the identity of its waker (data and vtable pointers,
+    /// compared only), so futures it awaits directly can wake it by key.
+    polling: Cell<Option<(TaskKey, *const (), *const std::task::RawWakerVTable)>>,
     /// Collection whose elements are being constructed (not yet in `collections`).
     pub constructing: Cell<Option<crate::message::CollectionMeta>>,
     pub exit_code: Cell<Option<i32>>,
@@ -170,6 +173,7 @@ impl Pe {
             globals: RefCell::new(Default::default()),
             sections: RefCell::new(Default::default()),
             current: Cell::new(None),
+            polling: Cell::new(None),
             constructing: Cell::new(None),
             exit_code: Cell::new(None),
             next_seq: Cell::new(0),
@@ -226,6 +230,13 @@ impl Pe {
         self.endpoint.abort(1)
     }
 
+    /// The coroutine being polled, if `waker` is its own (not a combinator's).
+    #[inline]
+    pub(crate) fn polled_task(&self, waker: &Waker) -> Option<TaskKey> {
+        let (key, data, vtable) = self.polling.get()?;
+        (std::ptr::eq(waker.data(), data) && std::ptr::eq(waker.vtable(), vtable)).then_some(key)
+    }
+
     pub(crate) fn make_ready(&self, key: TaskKey) {
         if let Ok(mut tasks) = self.tasks.try_borrow_mut() {
             match tasks.get_mut(key) {
@@ -269,9 +280,13 @@ impl Pe {
             )
         };
         let prev = self.current.replace(elem);
+        let prev_polling = self
+            .polling
+            .replace(Some((key, waker.data(), waker.vtable())));
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             fut.as_mut().poll(&mut Context::from_waker(&waker))
         }));
+        self.polling.set(prev_polling);
         self.current.set(prev);
         if let Some(ctx) = elem {
             // The coroutine may have changed its chare: offer the chare's deferred messages again.
