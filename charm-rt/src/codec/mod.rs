@@ -108,6 +108,13 @@ impl<'b, 'a> Encoder<'b, 'a> {
             .unwrap_or_else(|e| panic!("charm-rs: cannot serialize an argument: {e}"));
     }
 
+    /// Appends bytes to the serde stream as they are (for values whose serde form is known to
+    /// be exactly these bytes).
+    #[inline]
+    pub(crate) fn serde_raw(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
     /// Appends a slice of plain numbers on the direct-copy path.
     pub fn bulk<P: Pod>(&mut self, v: &'a [P]) {
         self.bulk
@@ -321,6 +328,16 @@ impl<'a> Decoder<'a> {
             })?;
         self.serde = &self.serde[used..];
         Ok(v)
+    }
+
+    /// Reads `N` bytes of the serde stream as they are (see [`Encoder::serde_raw`]).
+    #[inline]
+    pub(crate) fn serde_raw<const N: usize>(&mut self) -> Result<[u8; N], CodecError> {
+        let Some((head, rest)) = self.serde.split_first_chunk::<N>() else {
+            return Err(CodecError("truncated argument".into()));
+        };
+        self.serde = rest;
+        Ok(*head)
     }
 
     fn next_bulk(&mut self) -> Result<BulkRef<'a>, CodecError> {

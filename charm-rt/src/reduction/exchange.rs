@@ -13,6 +13,7 @@ use crate::message::{Body, Envelope, FutureId, RedPhase};
 use crate::scheduler::Pe;
 use smallvec::SmallVec;
 use std::any::Any;
+use std::collections::hash_map::Entry;
 
 /// Exchanges in flight on one PE, by scope and sequence number.
 #[derive(Default)]
@@ -197,8 +198,9 @@ pub(crate) fn contribute<T: Reducible>(
         }
     }
     if st.local_left == 0 && st.complete() {
+        let st = map.remove(&key).expect("just used");
         drop(guard);
-        finish(pe, key);
+        finish(pe, st);
     }
 }
 
@@ -206,30 +208,25 @@ pub(crate) fn contribute<T: Reducible>(
 /// not (no local contribution yet, or a reduction of the generic kind).
 pub(crate) fn arrived(pe: &Pe, key: Key, from: usize, body: Body) -> Result<(), Body> {
     let mut guard = pe.exchanges.borrow_mut();
-    let Some(st) = guard.map.get_mut(&key) else {
+    let Entry::Occupied(mut st) = guard.map.entry(key) else {
         return Err(body);
     };
-    if let Err(msg) = st.partial(from, body) {
+    if let Err(msg) = st.get_mut().partial(from, body) {
         drop(guard);
         pe.abort(&msg);
     }
     // Complete only after this PE sent its own partial (it fills its own slot then).
-    if st.complete() {
+    if st.get().complete() {
+        let st = st.remove();
         drop(guard);
-        finish(pe, key);
+        finish(pe, st);
     }
     Ok(())
 }
 
-/// Resolves a complete exchange (outside the table's borrow: depositing wakes coroutines) and
-/// keeps its state for the next one.
-fn finish(pe: &Pe, key: Key) {
-    let mut st = pe
-        .exchanges
-        .borrow_mut()
-        .map
-        .remove(&key)
-        .expect("a complete exchange");
+/// Resolves a complete exchange, taken out of the table (depositing wakes coroutines, which may
+/// start the next one), and keeps its state for the next one.
+fn finish(pe: &Pe, mut st: Box<dyn Exchanging>) {
     st.finish(pe);
     pe.exchanges.borrow_mut().spare = Some(st);
 }
