@@ -152,15 +152,14 @@ impl FutureTable {
             ));
         }
         let v = match body {
-            Body::Typed(m) => m.into_any(),
-            Body::Wire(mut w) => match (p.decode)(&mut w) {
-                Ok(v) => v,
-                Err(e) => return Err(format!("value for {}: {e}", self.describe(id))),
-            },
-            Body::Empty => return Err(format!("empty value for {}", self.describe(id))),
+            Body::Typed(m) => Ok(m.into_any()),
+            Body::Wire(mut w) => (p.decode)(&mut w).map_err(Some),
+            Body::Empty => Err(None),
         };
-        let Some(p) = self.pending_mut(id) else {
-            unreachable!("checked above")
+        let v = match v {
+            Ok(v) => v,
+            Err(Some(e)) => return Err(format!("value for {}: {e}", self.describe(id))),
+            Err(None) => return Err(format!("empty value for {}", self.describe(id))),
         };
         if p.abandoned {
             p.values.push(v);
