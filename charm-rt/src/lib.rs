@@ -91,7 +91,8 @@ pub use ids::CollectionId;
 pub use index::{Index, MAX_DIMS};
 pub use message::FutureId;
 pub use reduction::{
-    allreduce, barrier, contribute, contribute_gather, contribute_nop, Custom, Reducer, Reducible,
+    allreduce, barrier, contribute, contribute_gather, contribute_nop, Allreduce, Custom, Reducer,
+    Reducible,
 };
 pub use sections::{
     combine, entry_id, section_allreduce, section_barrier, section_contribute,

@@ -14,6 +14,12 @@ pes_tests! {
             .assert_code(1)
             .assert_stderr_has(&["idle and can never continue", "1 future(s)", "created at", "quiescence.rs"]);
     };
+    idle_allreduce_is_reported => |pes| {
+        // Seven elements await an allreduce the eighth never joins, and main awaits them.
+        run(BIN, pes, &["hang_allreduce"])
+            .assert_code(1)
+            .assert_stderr_has(&["idle and can never continue", "8 future(s)", "quiescence.rs"]);
+    };
     idle_coroutine_is_reported => |pes| {
         // The coroutine's future and main's awaitable reply: two futures.
         run(BIN, pes, &["hang_coroutine"])

@@ -90,7 +90,11 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Future<T> {
     /// A new future on this PE, expecting one value.
     #[track_caller]
     pub fn new() -> Self {
-        let at = Location::caller();
+        Self::new_at(Location::caller())
+    }
+
+    /// A new future whose creation site (named in errors) is `at`.
+    pub(crate) fn new_at(at: &'static Location<'static>) -> Self {
         let id = with_pe(|pe| {
             pe.futures
                 .borrow_mut()

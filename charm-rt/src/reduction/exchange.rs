@@ -7,6 +7,7 @@
 
 use super::ops::{decode_with, Plain};
 use super::reducer::{Reducer, Reducible};
+use super::result::ResultSlot;
 use super::state::{Key, Scope};
 use crate::future::value::Serde;
 use crate::message::{Body, Envelope, FutureId, RedPhase};
@@ -14,6 +15,15 @@ use crate::scheduler::Pe;
 use smallvec::SmallVec;
 use std::any::Any;
 use std::collections::hash_map::Entry;
+use std::rc::Rc;
+
+/// Where one local contributor's result goes.
+pub(crate) enum ResultTo<T> {
+    /// The slot of an [`super::Allreduce`] (collection allreduce).
+    Slot(Rc<ResultSlot<T>>),
+    /// A future of this PE (section allreduce).
+    Future(FutureId),
+}
 
 /// Exchanges in flight on one PE, by scope and sequence number.
 #[derive(Default)]
@@ -34,6 +44,9 @@ pub(crate) trait Exchanging {
     /// Combines the partials and resolves this PE's waiting contributors, leaving the state
     /// empty for reuse.
     fn finish(&mut self, pe: &Pe);
+    /// Contributors of this PE whose coroutines await the result, and where they called
+    /// `allreduce` (for the report of an idle job).
+    fn awaited(&self, pe: usize, about: &mut Vec<String>) -> u64;
 }
 
 struct Exchange<T> {
@@ -44,7 +57,7 @@ struct Exchange<T> {
     /// Every hosting PE's partial, by its index among the hosting PEs.
     slots: SmallVec<[Option<T>; 8]>,
     filled: usize,
-    waiters: SmallVec<[FutureId; 2]>,
+    waiters: SmallVec<[ResultTo<T>; 2]>,
 }
 
 impl<T: Reducible> Exchanging for Exchange<T> {
@@ -79,12 +92,46 @@ impl<T: Reducible> Exchanging for Exchange<T> {
         let result = partials.fold(first, |a, b| a.combine(b, op));
         self.filled = 0;
         let waiters = std::mem::take(&mut self.waiters);
-        if let Some((last, others)) = waiters.split_last() {
-            for f in others {
-                pe.deposit(*f, Body::Typed(Box::new(Serde(result.clone()))));
+        let n = waiters.len();
+        let mut result = Some(result);
+        for (i, to) in waiters.into_iter().enumerate() {
+            let v = if i + 1 == n {
+                result.take().expect("moved to the last contributor only")
+            } else {
+                result.clone().expect("kept until the last contributor")
+            };
+            match to {
+                ResultTo::Slot(s) => s.fulfil(pe, v),
+                ResultTo::Future(f) => pe.deposit(f, Body::Typed(Box::new(Serde(v)))),
             }
-            pe.deposit(*last, Body::Typed(Box::new(Serde(result))));
         }
+    }
+
+    fn awaited(&self, pe: usize, about: &mut Vec<String>) -> u64 {
+        let mut n = 0;
+        for to in &self.waiters {
+            if let ResultTo::Slot(s) = to {
+                if s.awaited() {
+                    n += 1;
+                    about.push(format!(
+                        "an allreduce called at {}, awaited on PE {pe} ({} of {} hosting PEs' partials arrived)",
+                        s.created_at,
+                        self.filled,
+                        self.slots.len()
+                    ));
+                }
+            }
+        }
+        n
+    }
+}
+
+impl Exchanges {
+    /// Contributors awaiting allreduce results on this PE (see [`Exchanging::awaited`]).
+    pub(crate) fn awaited(&self, pe: usize) -> (u64, Vec<String>) {
+        let mut about = Vec::new();
+        let n = self.map.values().map(|st| st.awaited(pe, &mut about)).sum();
+        (n, about)
     }
 }
 
@@ -121,7 +168,7 @@ pub(crate) fn contribute<T: Reducible>(
     seq: u32,
     value: T,
     op: Reducer<T>,
-    waiter: FutureId,
+    waiter: ResultTo<T>,
 ) {
     let key = (scope.id, seq);
     let tree = scope.tree;

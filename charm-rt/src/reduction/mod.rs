@@ -9,11 +9,13 @@
 mod exchange;
 pub(crate) mod ops;
 mod reducer;
+mod result;
 pub(crate) mod state;
 
 pub(crate) use exchange::Exchanges;
 
 pub use reducer::{Custom, Reducer, Reducible};
+pub use result::Allreduce;
 
 use crate::collections::callback::Callback;
 use crate::future::{Future, FutureWait};
@@ -88,10 +90,8 @@ pub fn contribute_nop(target: impl Into<Callback<()>>) {
 /// # }
 /// ```
 #[track_caller]
-pub fn allreduce<T: Reducible>(value: T, reducer: Reducer<T>) -> FutureWait<T> {
-    let f = Future::<T>::new();
-    state::contribute_all(value, reducer, f.id());
-    f.get()
+pub fn allreduce<T: Reducible>(value: T, reducer: Reducer<T>) -> Allreduce<T> {
+    state::contribute_all(value, reducer)
 }
 
 /// Waits until every element of the collection called it (a barrier for coroutines).

@@ -1,7 +1,9 @@
 //! One PE's part of the reductions in flight.
 
+use super::exchange::ResultTo;
 use super::ops::{Acc, Ops, PlainOps};
 use super::reducer::{Reducer, Reducible};
+use super::result::{Allreduce, ResultSlot};
 use crate::collections::table::LocalCollection;
 use crate::ids::CollectionId;
 use crate::message::{Body, Dest, Envelope, FutureId, RedPhase};
@@ -118,9 +120,13 @@ pub(crate) fn tree_place(hosting: &[u32], me: u32) -> TreePlace {
 impl TreePlace {
     /// Whether an allreduce to `target` exchanges partials all-to-all rather than using the tree.
     fn exchanges(&self, target: Target) -> bool {
-        matches!(target, Target::All(_))
-            && self.hosting.len() > 1
-            && self.hosting.len() <= EXCHANGE_MAX
+        matches!(target, Target::All(_)) && self.exchanges_all()
+    }
+
+    /// Whether allreduces exchange partials all-to-all (few hosting PEs) rather than using the
+    /// tree.
+    pub(crate) fn exchanges_all(&self) -> bool {
+        self.hosting.len() > 1 && self.hosting.len() <= EXCHANGE_MAX
     }
 }
 
@@ -162,18 +168,30 @@ pub(crate) fn contribute(ops: Rc<dyn Ops>, value: Acc, target: Target) {
     })
 }
 
-/// The running element's contribution to an allreduce of its collection; `waiter` gets the
-/// result.
+/// The running element's contribution to an allreduce of its collection.
 #[track_caller]
-pub(crate) fn contribute_all<T: Reducible>(value: T, op: Reducer<T>, waiter: FutureId) {
+pub(crate) fn contribute_all<T: Reducible>(value: T, op: Reducer<T>) -> Allreduce<T> {
+    let at = std::panic::Location::caller();
     with_pe(|pe| {
         let (coll, seq) = next_reduction(pe);
-        contribute_all_in(pe, &Scope::of_collection(&coll), seq, value, op, waiter);
+        let scope = Scope::of_collection(&coll);
+        if scope.tree.exchanges_all() {
+            let slot = ResultSlot::new(at);
+            let to = ResultTo::Slot(slot.clone());
+            super::exchange::contribute(pe, &scope, seq, value, op, to);
+            Allreduce::slot(slot)
+        } else {
+            let f = crate::Future::<T>::new_at(at);
+            let ops = Rc::new(PlainOps { op, target: None });
+            contribute_in(pe, &scope, seq, ops, Box::new(value), Target::All(f.id()));
+            Allreduce::future(f.get())
+        }
     })
 }
 
-/// One local contribution to allreduce `seq` of `scope`: typed when the PEs exchange partials
-/// all-to-all (see `exchange`), else through the generic state.
+/// One local contribution to allreduce `seq` of `scope` whose result goes to the future
+/// `waiter`: typed when the PEs exchange partials all-to-all (see `exchange`), else through the
+/// generic state.
 pub(crate) fn contribute_all_in<T: Reducible>(
     pe: &Pe,
     scope: &Scope<'_>,
@@ -182,12 +200,11 @@ pub(crate) fn contribute_all_in<T: Reducible>(
     op: Reducer<T>,
     waiter: FutureId,
 ) {
-    let target = Target::All(waiter);
-    if scope.tree.exchanges(target) {
-        super::exchange::contribute(pe, scope, seq, value, op, waiter);
+    if scope.tree.exchanges_all() {
+        super::exchange::contribute(pe, scope, seq, value, op, ResultTo::Future(waiter));
     } else {
         let ops = Rc::new(PlainOps { op, target: None });
-        contribute_in(pe, scope, seq, ops, Box::new(value), target);
+        contribute_in(pe, scope, seq, ops, Box::new(value), Target::All(waiter));
     }
 }
 

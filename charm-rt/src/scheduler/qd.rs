@@ -175,7 +175,10 @@ impl Pe {
     }
 
     fn qd_counts(&self) -> QdCounts {
-        let (awaited, about) = self.futures.borrow().awaited();
+        let (mut awaited, mut about) = self.futures.borrow().awaited();
+        let (allreduces, more) = self.exchanges.borrow().awaited(self.id);
+        awaited += allreduces;
+        about.extend(more.into_iter().take(8usize.saturating_sub(about.len())));
         QdCounts {
             sent: self.qd.sent.get(),
             processed: self.qd.processed.get(),

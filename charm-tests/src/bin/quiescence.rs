@@ -1,7 +1,7 @@
 //! Quiescence detection: `wait_qd` after a cascade of fire-and-forget messages, `start_qd` from
 //! a chare, and the report of a job that waits on futures nobody can resolve.
 //!
-//! Modes: `wait` (default), `hang_main`, `hang_coroutine`.
+//! Modes: `wait` (default), `hang_main`, `hang_coroutine`, `hang_allreduce`.
 
 use charm_rt::prelude::*;
 use charm_tests::ok;
@@ -40,6 +40,14 @@ impl Relay {
     /// Asks for `f` at quiescence, from this element's PE.
     pub fn notify_at_qd(&self, f: Future<()>) {
         charm_rt::start_qd(f);
+    }
+
+    /// An allreduce that element 0 never joins: the others wait forever.
+    pub async fn partial_allreduce(&self) -> u64 {
+        if Self::this_elem().position() == 0 {
+            return 0;
+        }
+        charm_rt::allreduce(1u64, Reducer::Sum).await
     }
 
     /// Awaits a future that nobody will ever resolve.
@@ -83,6 +91,10 @@ fn main() {
             "hang_coroutine" => {
                 relays.elem(5).stuck_awaitable().await.unwrap();
                 unreachable!("the coroutine never finishes");
+            }
+            "hang_allreduce" => {
+                relays.partial_allreduce_ret().await.unwrap();
+                unreachable!("seven elements wait for the eighth");
             }
             other => panic!("unknown mode {other}"),
         }
