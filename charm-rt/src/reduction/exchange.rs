@@ -2,8 +2,9 @@
 //!
 //! Each hosting PE sends its partial to every other one and combines all partials in PE order
 //! (identical bits everywhere). This is the latency path of an iterative solver's convergence
-//! check, so its state keeps values unboxed: one allocation per reduction for the state and one
-//! per message, where the generic state (`state.rs`) boxes every value it holds.
+//! check, so its state keeps values unboxed and is reused by the next allreduce of the same type
+//! (the generic state, `state.rs`, boxes every value and allocates per reduction); results go to
+//! the contributors' result slots (`result.rs`).
 
 use super::ops::{decode_with, Plain};
 use super::reducer::{Reducer, Reducible};
