@@ -63,16 +63,9 @@ impl Pe {
                 };
                 w.share();
                 if let Some(r) = reply {
-                    self.gathers.borrow_mut().insert(
-                        r.future,
-                        Gather {
-                            remaining: c.elems.len() as u32,
-                            acc: None,
-                            finish: None,
-                            error: None,
-                            order: None,
-                        },
-                    );
+                    self.gathers
+                        .borrow_mut()
+                        .insert(r.future, Gather::expecting(c.elems.len(), None));
                 }
                 for off in 0..c.elems.len() {
                     self.run_entry(&c, off, entry, Body::Wire(w.clone()), reply);

@@ -78,6 +78,19 @@ pub(crate) struct Gather {
     pub order: Option<Rc<dyn Fn(ElemCtx) -> u32>>,
 }
 
+impl Gather {
+    /// Waiting for `remaining` local results, ordered by `order` (by element position if `None`).
+    pub(crate) fn expecting(remaining: usize, order: Option<Rc<dyn Fn(ElemCtx) -> u32>>) -> Self {
+        Gather {
+            remaining: remaining as u32,
+            acc: None,
+            finish: None,
+            error: None,
+            order,
+        }
+    }
+}
+
 /// One PE's state. Lives on its thread only.
 pub(crate) struct Pe {
     pub id: usize,

@@ -134,16 +134,10 @@ pub(crate) fn arrived(
     }
     if let Some(r) = reply {
         let order = sec.clone();
-        pe.gathers.borrow_mut().insert(
-            r.future,
-            Gather {
-                remaining: sec.members.len() as u32,
-                acc: None,
-                finish: None,
-                error: None,
-                order: Some(Rc::new(move |ctx| order.rank_of(ctx))),
-            },
-        );
+        let order: Rc<dyn Fn(_) -> u32> = Rc::new(move |ctx| order.rank_of(ctx));
+        pe.gathers
+            .borrow_mut()
+            .insert(r.future, Gather::expecting(sec.members.len(), Some(order)));
     }
     let mut current: Option<Rc<crate::collections::table::LocalCollection>> = None;
     for m in &sec.members {
