@@ -188,6 +188,13 @@ thread_local! {
 }
 
 fn iters_for(size: usize) -> u64 {
+    // `BENCH_ITERS` overrides the round trips per size (long runs for profilers).
+    if let Some(n) = std::env::var("BENCH_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return n;
+    }
     match size {
         0..=1024 => 20_000,
         1025..=65536 => 2_000,
@@ -217,10 +224,11 @@ fn main() {
             "charm MB/s",
             "ratio"
         );
-        // `BENCH_SIZES=8,1048576` runs only those sizes.
+        // `BENCH_SIZES=8,1048576` runs only those sizes (`BENCH_SIZES=` none).
         let sizes: Vec<usize> = match std::env::var("BENCH_SIZES") {
             Ok(s) => s
                 .split(',')
+                .filter(|x| !x.trim().is_empty())
                 .map(|x| x.trim().parse().expect("BENCH_SIZES is a list of sizes"))
                 .collect(),
             Err(_) => vec![8, 1024, 64 * 1024, 1 << 20, 16 << 20],
@@ -267,7 +275,11 @@ fn main() {
         }
 
         if std::env::var("BENCH_SKIP_RATE").is_err() {
-            let n = 2_000_000u64;
+            // `BENCH_RATE_N` sets the number of messages (2,000,000 by default).
+            let n = std::env::var("BENCH_RATE_N")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(2_000_000u64);
             let raw_rate = g.raw_rate_ret(n).await.unwrap()[1];
             let t = Instant::now();
             for i in 0..n {
