@@ -155,15 +155,12 @@ impl MpiEndpoint {
     }
 
     fn receive(&self) -> Option<Envelope> {
-        let (source, buf) =
-            self.posted
-                .borrow_mut()
-                .poll(&self.world, |source, words| match words {
-                    [LARGE_NOTICE] => (source, None),
-                    // Owned by the one body that reads it, from a per-thread pool: no
-                    // allocation and no reference counting per message.
-                    _ => (source, Some(BodyBuf::Owned(PooledBuf::from_words(words)))),
-                })?;
+        let (source, buf) = self.posted.borrow_mut().poll(|source, words| match words {
+            [LARGE_NOTICE] => (source, None),
+            // Owned by the one body that reads it, from a per-thread pool: no
+            // allocation and no reference counting per message.
+            _ => (source, Some(BodyBuf::Owned(PooledBuf::from_words(words)))),
+        })?;
         let buf = buf.unwrap_or_else(|| self.receive_large(source).into());
         let separate = buf.words().first().is_some_and(|&w| has_externals(w));
         let mut env = match decode_shared_envelope(buf) {
@@ -316,7 +313,7 @@ impl Endpoint for MpiEndpoint {
     }
 
     fn has_incoming(&self) -> bool {
-        self.posted.borrow_mut().ready(&self.world)
+        self.posted.borrow_mut().ready()
     }
 
     fn spin_time(&self) -> Duration {

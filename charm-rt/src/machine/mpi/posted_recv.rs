@@ -3,12 +3,20 @@
 //! Polling a posted receive with `MPI_Test` is the cheapest way to notice a small message (no
 //! probe, no allocation); the measurements put it at raw-MPI latency. All slots post the
 //! same (any source, one tag) receive, so MPI fills them strictly in posting order: only the
-//! oldest slot needs testing. Like `owned_send`, the slots outlive any borrow, which needs the
-//! one `unsafe` conversion below.
+//! oldest slot needs testing.
+//!
+//! Each slot is a persistent receive (`MPI_Recv_init`), started again with `MPI_Start` after its
+//! message was taken. Against a fresh `MPI_Irecv` per message this measured (cycle counter, 8 B
+//! messages): the test that finds a message 140 -> 114 cycles (a completed persistent request
+//! is not freed), posting again 60 -> 44 cycles (no request set-up). rsmpi does not wrap
+//! persistent requests, so this module calls MPI through its raw bindings; every call is on
+//! the PE's thread, which is the rank's only MPI thread.
 
-use mpi::request::{Request, StaticScope};
+use mpi::ffi;
+use mpi::raw::AsRaw;
 use mpi::topology::SimpleCommunicator;
-use mpi::traits::*;
+use std::mem::MaybeUninit;
+use std::os::raw::c_int;
 
 /// Bytes of one slot; larger messages travel with another tag and a matched probe.
 pub(super) const SLOT_BYTES: usize = 4096;
@@ -17,11 +25,16 @@ pub(super) const SLOT_BYTES: usize = 4096;
 /// slower and `MPI_Allreduce` 10-15% slower than beside 4; beside 32, ping-pong was 20% slower.
 /// For the runtime's own 8 B latency, 8 measured 1-5% better than 4 (near the run-to-run noise).
 const SLOTS: usize = 4;
+const SLOT_WORDS: usize = SLOT_BYTES / 8;
 
 struct Slot {
-    request: Option<Request<'static, [u64], StaticScope>>,
+    /// The persistent receive into `buf`, made once in `new` and freed in `Drop`.
+    request: ffi::MPI_Request,
+    /// Started and not yet seen complete: MPI may write `buf`.
+    active: bool,
     /// Source and word count once the receive completed and the message is not yet taken.
     done: Option<(i32, usize)>,
+    /// From `Box::into_raw`; freed in `Drop`. Never borrowed while `active`.
     buf: *mut [u64],
 }
 
@@ -34,62 +47,94 @@ pub(super) struct PostedRecvs {
     /// The slot whose message was last taken, posted again at the next poll: after the
     /// message was handled (and its reply sent), off the latency's critical path.
     taken: Option<usize>,
-    tag: i32,
 }
 
-fn post(
-    world: &SimpleCommunicator,
-    tag: i32,
-    buf: *mut [u64],
-) -> Request<'static, [u64], StaticScope> {
-    // SAFETY: `buf` comes from `Box::into_raw` (in `new`) and is freed only in `Drop`, after its
-    // request completed or was cancelled; while a request is posted nothing else touches the
-    // buffer (we read it only after the request completed and before posting it again), so
-    // handing MPI a unique `'static` borrow is sound.
-    let data: &'static mut [u64] = unsafe { &mut *buf };
-    world
-        .any_process()
-        .immediate_receive_into_with_tag(StaticScope, data, tag)
+impl Slot {
+    /// Starts the receive again.
+    fn start(&mut self) {
+        debug_assert!(!self.active && self.done.is_none());
+        // SAFETY: `request` is the persistent receive made in `new` and not yet freed; it is
+        // inactive (never started, or seen complete by `test`), as `MPI_Start` requires. MPI
+        // may write `buf` from now on: nothing reads it until `test` saw the receive complete.
+        unsafe { ffi::MPI_Start(&mut self.request) };
+        self.active = true;
+    }
+
+    /// Tests the started receive; on completion records its source and length.
+    fn test(&mut self) {
+        debug_assert!(self.active);
+        let mut flag: c_int = 0;
+        let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+        // SAFETY: the request is active (see `active`); `flag` and `status` are valid
+        // out-parameters, and `status` is read only when `flag` says MPI wrote it.
+        unsafe { ffi::MPI_Test(&mut self.request, &mut flag, status.as_mut_ptr()) };
+        if flag == 0 {
+            return;
+        }
+        // SAFETY: `MPI_Test` filled `status` (the receive completed); `count` is an
+        // out-parameter.
+        let (status, count) = unsafe {
+            let status = status.assume_init();
+            let mut count: c_int = 0;
+            ffi::MPI_Get_count(&status, ffi::RSMPI_UINT64_T, &mut count);
+            (status, count)
+        };
+        self.active = false;
+        // A count MPI cannot express (`MPI_UNDEFINED`, negative) reads as an empty message,
+        // which the decoder rejects with a clear error.
+        let words = usize::try_from(count).unwrap_or(0).min(SLOT_WORDS);
+        self.done = Some((status.MPI_SOURCE, words));
+    }
 }
 
 impl PostedRecvs {
     pub(super) fn new(world: &SimpleCommunicator, tag: i32) -> Self {
         let slots = (0..SLOTS)
             .map(|_| {
-                let buf = Box::into_raw(vec![0u64; SLOT_BYTES / 8].into_boxed_slice());
-                Slot {
-                    request: Some(post(world, tag, buf)),
+                let buf = Box::into_raw(vec![0u64; SLOT_WORDS].into_boxed_slice());
+                // SAFETY: reading MPI's null-request constant.
+                let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
+                // SAFETY: `buf` holds `SLOT_WORDS` u64s and stays allocated until `Drop`,
+                // which frees it only after the request is complete and freed; the
+                // communicator outlives the slots (the endpoint drops them first).
+                unsafe {
+                    ffi::MPI_Recv_init(
+                        buf.cast(),
+                        SLOT_WORDS as c_int,
+                        ffi::RSMPI_UINT64_T,
+                        ffi::RSMPI_ANY_SOURCE,
+                        tag,
+                        world.as_raw(),
+                        &mut request,
+                    )
+                };
+                let mut slot = Slot {
+                    request,
+                    active: false,
                     done: None,
                     buf,
-                }
+                };
+                slot.start();
+                slot
             })
             .collect();
         PostedRecvs {
             slots,
             head: 0,
             taken: None,
-            tag,
         }
     }
 
     /// Whether the oldest slot holds a message (tested, not taken).
     #[inline]
-    pub(super) fn ready(&mut self, world: &SimpleCommunicator) -> bool {
+    pub(super) fn ready(&mut self) -> bool {
         if let Some(i) = self.taken.take() {
             // The newest post: every other slot was posted after its own last take.
-            let slot = &mut self.slots[i];
-            slot.request = Some(post(world, self.tag, slot.buf));
+            self.slots[i].start();
         }
         let slot = &mut self.slots[self.head];
         if slot.done.is_none() {
-            let req = slot.request.take().expect("slot is posted");
-            match req.test() {
-                Err(req) => slot.request = Some(req),
-                Ok(status) => {
-                    let words = status.count(u64::equivalent_datatype()) as usize;
-                    slot.done = Some((status.source_rank(), words));
-                }
-            }
+            slot.test();
         }
         slot.done.is_some()
     }
@@ -97,20 +142,16 @@ impl PostedRecvs {
     /// If the oldest slot received a message, hands its source and words to `take` and posts
     /// the slot again (at the next poll).
     #[inline]
-    pub(super) fn poll<R>(
-        &mut self,
-        world: &SimpleCommunicator,
-        take: impl FnOnce(i32, &[u64]) -> R,
-    ) -> Option<R> {
-        if !self.ready(world) {
+    pub(super) fn poll<R>(&mut self, take: impl FnOnce(i32, &[u64]) -> R) -> Option<R> {
+        if !self.ready() {
             return None;
         }
         let i = self.head;
         self.head = (i + 1) % SLOTS; // a constant: no division
         let slot = &mut self.slots[i];
         let (source, words) = slot.done.take().expect("ready");
-        // SAFETY: the receive into this buffer completed, so MPI no longer writes it, and it is
-        // not posted again until `take` returned; see `post`.
+        // SAFETY: the receive into this buffer completed (`test` saw it), so MPI no longer
+        // writes it, and it is not started again until `take` returned (see `ready`).
         let data: &[u64] = unsafe { &(&*slot.buf)[..words] };
         let out = take(source, data);
         self.taken = Some(i);
@@ -120,15 +161,18 @@ impl PostedRecvs {
 
 impl Drop for PostedRecvs {
     fn drop(&mut self) {
-        for slot in self.slots.drain(..) {
-            // A slot whose receive completed (`done`) has no request left.
-            if let Some(req) = slot.request {
-                req.cancel();
-                req.wait_without_status();
+        for mut slot in self.slots.drain(..) {
+            // SAFETY: an active receive is cancelled and waited for, so MPI no longer writes
+            // the buffer; then the persistent request (inactive now) is freed once, and the
+            // buffer, from `Box::into_raw`, is freed once.
+            unsafe {
+                if slot.active {
+                    ffi::MPI_Cancel(&mut slot.request);
+                    ffi::MPI_Wait(&mut slot.request, ffi::RSMPI_STATUS_IGNORE);
+                }
+                ffi::MPI_Request_free(&mut slot.request);
+                drop(Box::from_raw(slot.buf));
             }
-            // SAFETY: the request (if one was posted) was cancelled and completed, so MPI no longer
-            // uses the buffer, which came from `Box::into_raw` and is freed exactly once, here.
-            drop(unsafe { Box::from_raw(slot.buf) });
         }
     }
 }
