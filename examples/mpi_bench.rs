@@ -187,13 +187,21 @@ thread_local! {
     static ITERS: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
 }
 
+/// A positive count from the environment variable `name`, or `default` when it is unset.
+fn env_count(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Err(_) => default,
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => n,
+            _ => panic!("{name}={v}: expected a positive whole number"),
+        },
+    }
+}
+
 fn iters_for(size: usize) -> u64 {
     // `BENCH_ITERS` overrides the round trips per size (long runs for profilers).
-    if let Some(n) = std::env::var("BENCH_ITERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        return n;
+    if std::env::var_os("BENCH_ITERS").is_some() {
+        return env_count("BENCH_ITERS", 1);
     }
     match size {
         0..=1024 => 20_000,
@@ -276,10 +284,7 @@ fn main() {
 
         if std::env::var("BENCH_SKIP_RATE").is_err() {
             // `BENCH_RATE_N` sets the number of messages (2,000,000 by default).
-            let n = std::env::var("BENCH_RATE_N")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(2_000_000u64);
+            let n = env_count("BENCH_RATE_N", 2_000_000);
             let raw_rate = g.raw_rate_ret(n).await.unwrap()[1];
             let t = Instant::now();
             for i in 0..n {
@@ -296,10 +301,7 @@ fn main() {
         );
         }
         // `BENCH_ALLREDUCE_ITERS` sets the number of allreduces (20,000 by default).
-        let iters = std::env::var("BENCH_ALLREDUCE_ITERS")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(20_000u64);
+        let iters = env_count("BENCH_ALLREDUCE_ITERS", 20_000);
         let raw = g.raw_allreduce_ret(iters).await.unwrap()[0];
         let r = ReducingProxy::new_group();
         r.allreduce_loop_ret(iters / 10).await.unwrap();

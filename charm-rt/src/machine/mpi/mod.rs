@@ -87,13 +87,15 @@ fn oversubscribed() -> bool {
 
 /// One rank's end of the MPI layer.
 pub struct MpiEndpoint {
+    // Fields drop in order: the posted receives and sends in flight before the communicator
+    // they use, and all before `_universe` finalizes MPI.
+    posted: RefCell<PostedRecvs>,
+    sends: RefCell<OwnedSends>,
     world: SimpleCommunicator,
     rank: usize,
     size: usize,
     doorbell: Arc<Doorbell>,
     scratch: RefCell<WireBuf>,
-    posted: RefCell<PostedRecvs>,
-    sends: RefCell<OwnedSends>,
     /// How long an idle rank polls before sleeping: long when it has a core to itself.
     spin: Duration,
     // Dropped last: finalizes MPI.

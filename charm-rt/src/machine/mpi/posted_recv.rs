@@ -64,15 +64,16 @@ impl Slot {
     fn test(&mut self) {
         debug_assert!(self.active);
         let mut flag: c_int = 0;
-        let mut status = MaybeUninit::<ffi::MPI_Status>::uninit();
+        // Zeroed, not uninitialized: `MPI_Test` leaves the status's error field alone.
+        let mut status = MaybeUninit::<ffi::MPI_Status>::zeroed();
         // SAFETY: the request is active (see `active`); `flag` and `status` are valid
-        // out-parameters, and `status` is read only when `flag` says MPI wrote it.
+        // out-parameters.
         unsafe { ffi::MPI_Test(&mut self.request, &mut flag, status.as_mut_ptr()) };
         if flag == 0 {
             return;
         }
-        // SAFETY: `MPI_Test` filled `status` (the receive completed); `count` is an
-        // out-parameter.
+        // SAFETY: an `MPI_Status` is plain integers, for which all-zero bytes (what `MPI_Test`
+        // did not write) are valid; `count` is an out-parameter.
         let (status, count) = unsafe {
             let status = status.assume_init();
             let mut count: c_int = 0;
@@ -95,8 +96,9 @@ impl PostedRecvs {
                 // SAFETY: reading MPI's null-request constant.
                 let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
                 // SAFETY: `buf` holds `SLOT_WORDS` u64s and stays allocated until `Drop`,
-                // which frees it only after the request is complete and freed; the
-                // communicator outlives the slots (the endpoint drops them first).
+                // which frees it only after the request is complete and freed; the caller
+                // keeps the communicator valid until the slots are dropped (the endpoint drops
+                // them before its own communicator and before MPI is finalized).
                 unsafe {
                     ffi::MPI_Recv_init(
                         buf.cast(),
@@ -162,9 +164,10 @@ impl PostedRecvs {
 impl Drop for PostedRecvs {
     fn drop(&mut self) {
         for mut slot in self.slots.drain(..) {
-            // SAFETY: an active receive is cancelled and waited for, so MPI no longer writes
-            // the buffer; then the persistent request (inactive now) is freed once, and the
-            // buffer, from `Box::into_raw`, is freed once.
+            // SAFETY: an active receive is cancelled and waited for (if a message matched it
+            // first, the wait just finishes receiving it), so MPI no longer writes the buffer;
+            // then the persistent request (inactive now) is freed once, and the buffer, from
+            // `Box::into_raw`, is freed once.
             unsafe {
                 if slot.active {
                     ffi::MPI_Cancel(&mut slot.request);
