@@ -199,16 +199,14 @@ fn env_count(name: &str, default: u64) -> u64 {
 }
 
 fn iters_for(size: usize) -> u64 {
-    // `BENCH_ITERS` overrides the round trips per size (long runs for profilers).
-    if std::env::var_os("BENCH_ITERS").is_some() {
-        return env_count("BENCH_ITERS", 1);
-    }
-    match size {
+    let default = match size {
         0..=1024 => 20_000,
         1025..=65536 => 2_000,
         65537..=1_048_576 => 200,
         _ => 20,
-    }
+    };
+    // `BENCH_ITERS` overrides the round trips per size (long runs for profilers).
+    env_count("BENCH_ITERS", default)
 }
 
 fn main() {
