@@ -9,7 +9,7 @@
 use crate::codec::{CodecError, Encoder, Marshal};
 use crate::collections::ElemRef;
 use crate::ids::CollectionId;
-use crate::message::{Body, Dest, Envelope, Message};
+use crate::message::{Body, Dest, Message};
 use crate::scheduler::{with_pe, Pe};
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
@@ -104,13 +104,8 @@ impl<T: Marshal> Channel<T> {
             k: self.k,
             seq,
         };
-        let env = Envelope {
-            dest: Dest::Channel(Box::new(addr)),
-            entry: 0,
-            reply: None,
-            body: Body::Typed(Box::new(ChanMsg(value))),
-        };
-        with_pe(|pe| pe.route(self.peer.pe(), env));
+        let dest = Dest::Channel(Box::new(addr));
+        with_pe(|pe| pe.route_typed(self.peer.pe(), dest, 0, None, ChanMsg(value)));
     }
 
     /// The next value, in sending order (await it in a coroutine).

@@ -19,8 +19,10 @@
 
 use super::{encode_with_externals, BodyBuf, CodecError, Externals, WireBuf};
 use crate::ids::CollectionId;
+use crate::ids::EntryId;
 use crate::message::{
-    Body, CollectionMeta, Control, Dest, Envelope, FutureId, RedPhase, ReplyTo, WireBody,
+    Body, CollectionMeta, Control, Dest, Envelope, ErasedMessage, FutureId, RedPhase, ReplyTo,
+    WireBody,
 };
 use serde::{Deserialize, Serialize};
 
@@ -67,10 +69,52 @@ pub fn encode_envelope<'a>(
     buf: &mut WireBuf,
     external_min: usize,
 ) -> Externals<'a> {
+    let body = match &env.body {
+        Body::Empty => BodyRef::Empty,
+        Body::Typed(m) => BodyRef::Typed(&**m),
+        Body::Wire(w) => BodyRef::Wire(w),
+    };
+    let head = Head {
+        dest: &env.dest,
+        entry: env.entry,
+        reply: env.reply,
+    };
+    encode_parts(head, body, buf, external_min)
+}
+
+/// An envelope's address, borrowed: what [`encode_parts`] writes before the body.
+#[derive(Clone, Copy)]
+pub struct Head<'a> {
+    /// Where the message goes.
+    pub dest: &'a Dest,
+    /// Entry method (0 when the destination is not one).
+    pub entry: EntryId,
+    /// Where the result goes.
+    pub reply: Option<ReplyTo>,
+}
+
+/// A body, borrowed: a typed message can be encoded where it lies, without being boxed first.
+#[derive(Clone, Copy)]
+pub enum BodyRef<'a> {
+    /// No body.
+    Empty,
+    /// A typed message, encoded here.
+    Typed(&'a dyn ErasedMessage),
+    /// Already encoded bytes, appended as they are.
+    Wire(&'a WireBody),
+}
+
+/// Like [`encode_envelope`], for an envelope given in borrowed parts.
+pub fn encode_parts<'a>(
+    head: Head<'_>,
+    body: BodyRef<'a>,
+    buf: &mut WireBuf,
+    external_min: usize,
+) -> Externals<'a> {
     buf.align8();
     let start = buf.len();
     let mut flags = 0u8;
-    if let Some(r) = env.reply {
+    if let Some(r) = head.reply {
         flags |= HAS_REPLY;
         if r.gather {
             flags |= REPLY_GATHER;
@@ -79,16 +123,16 @@ pub fn encode_envelope<'a>(
             flags |= REPLY_VALUE;
         }
     }
-    let kind = match &env.dest {
+    let kind = match head.dest {
         Dest::Element { .. } => KIND_ELEMENT,
         Dest::Broadcast { .. } => KIND_BROADCAST,
         Dest::Future(_) => KIND_FUTURE,
         Dest::Reduction { .. } => KIND_REDUCTION,
         _ => KIND_OTHER,
     };
-    let word0 = u64::from(kind) | u64::from(flags) << 8 | u64::from(env.entry) << 32;
+    let word0 = u64::from(kind) | u64::from(flags) << 8 | u64::from(head.entry) << 32;
     buf.push_u64(word0);
-    match &env.dest {
+    match head.dest {
         Dest::Element { coll, elem } => {
             buf.push_u64(coll.0);
             buf.push_u64(u64::from(*elem));
@@ -104,7 +148,7 @@ pub fn encode_envelope<'a>(
             buf.push_u64(u64::from(*seq) | phase_word(*phase));
         }
         _ => {
-            let other = match &env.dest {
+            let other = match head.dest {
                 Dest::Create(meta) => OtherDest::Create(**meta),
                 Dest::Control(c) => OtherDest::Control(*c),
                 Dest::Channel(a) => OtherDest::Channel(**a),
@@ -120,18 +164,18 @@ pub fn encode_envelope<'a>(
             buf.align8();
         }
     }
-    if let Some(r) = env.reply {
+    if let Some(r) = head.reply {
         let [a, b] = future_words(r.future);
         buf.push_u64(a);
         buf.push_u64(b);
     }
-    let externals = match &env.body {
-        Body::Empty => {
+    let externals = match body {
+        BodyRef::Empty => {
             buf.extend_from_slice(&[0u8; 8]);
             Externals::new()
         }
-        Body::Typed(m) => encode_with_externals(buf, external_min, |e| m.encode_erased(e)),
-        Body::Wire(w) => {
+        BodyRef::Typed(m) => encode_with_externals(buf, external_min, |e| m.encode_erased(e)),
+        BodyRef::Wire(w) => {
             assert!(
                 w.external.is_none(),
                 "a received body with external arguments is not forwarded"

@@ -23,7 +23,10 @@ mod segment;
 mod wire;
 
 pub use body_buf::{BodyBuf, PooledBuf};
-pub use envelope::{decode_envelope, decode_shared_envelope, encode_envelope, has_externals};
+pub use envelope::{
+    decode_envelope, decode_shared_envelope, encode_envelope, encode_parts, has_externals, BodyRef,
+    Head,
+};
 pub use marshal::{Marshal, Serde};
 pub use segment::Segment;
 pub use wire::WireBuf;

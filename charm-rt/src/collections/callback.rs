@@ -123,7 +123,7 @@ impl<T: Serialize + serde::de::DeserializeOwned + Send + 'static> Callback<T> {
         };
         match self.target {
             // A future holds serde values (`Future::send`), an entry method decodes its arguments.
-            Target::Future(f) => pe.send_future(f, Box::new(crate::future::value::Serde(value))),
+            Target::Future(f) => pe.send_future_typed(f, crate::future::value::Serde(value)),
             Target::Elem(e, entry, coding) => {
                 let env = Envelope {
                     dest: Dest::Element {

@@ -187,22 +187,18 @@ fn create_env(meta: CollectionMeta, body: Body) -> Envelope {
 /// Sends a call to one element, fire-and-forget.
 #[inline]
 pub fn send<A: Message>(to: &ElemRef, entry: EntryId, args: A) {
-    with_pe(|pe| pe.route(to.pe as usize, elem_env(to, entry, None, args)))
+    with_pe(|pe| pe.route_typed(to.pe as usize, elem_dest(to), entry, None, args))
 }
 
 #[inline]
-fn elem_env<A: Message>(to: &ElemRef, entry: EntryId, reply: Option<ReplyTo>, args: A) -> Envelope {
-    Envelope {
-        dest: Dest::Element {
-            coll: to.coll,
-            elem: to.elem,
-        },
-        entry,
-        reply,
-        body: Body::Typed(Box::new(args)),
+fn elem_dest(to: &ElemRef) -> Dest {
+    Dest::Element {
+        coll: to.coll,
+        elem: to.elem,
     }
 }
 
+#[inline]
 fn call_in<A: Message>(
     pe: &Pe,
     to: &ElemRef,
@@ -211,19 +207,12 @@ fn call_in<A: Message>(
     future: crate::message::FutureId,
     value: bool,
 ) {
-    pe.route(
-        to.pe as usize,
-        elem_env(
-            to,
-            entry,
-            Some(ReplyTo {
-                future,
-                gather: false,
-                value,
-            }),
-            args,
-        ),
-    );
+    let reply = Some(ReplyTo {
+        future,
+        gather: false,
+        value,
+    });
+    pe.route_typed(to.pe as usize, elem_dest(to), entry, reply, args);
 }
 
 /// Sends a call to one element; the reply resolves when the method completed.

@@ -113,7 +113,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Future<T> {
 
     /// Resolves the future (from any PE). Sending a second value is a fatal error naming the future.
     pub fn send(&self, value: T) {
-        send_value(self.id, Box::new(Serde(value)))
+        send_value(self.id, Serde(value))
     }
 
     /// True once the value arrived (only meaningful on the creating PE).
@@ -130,8 +130,8 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Future<T> {
     }
 }
 
-fn send_value(id: FutureId, msg: Box<dyn crate::message::ErasedMessage>) {
-    with_pe(|pe| pe.send_future(id, msg))
+fn send_value<M: crate::message::Message>(id: FutureId, msg: M) {
+    with_pe(|pe| pe.send_future_typed(id, msg))
 }
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> IntoFuture for Future<T> {
@@ -197,7 +197,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> MultiFuture<T> {
 
     /// Sends one of the values (from any PE).
     pub fn send(&self, value: T) {
-        send_value(self.id, Box::new(Serde(value)))
+        send_value(self.id, Serde(value))
     }
 
     /// Job-wide identity.

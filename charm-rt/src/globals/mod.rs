@@ -117,6 +117,6 @@ impl Pe {
                 decoded: None,
             },
         );
-        self.send_future(addr.done, Box::new(crate::future::value::Serde(())));
+        self.send_future_typed(addr.done, crate::future::value::Serde(()));
     }
 }

@@ -10,7 +10,8 @@ pub mod multicore;
 
 pub use doorbell::{Doorbell, IdleState};
 
-use crate::message::Envelope;
+use crate::codec::Head;
+use crate::message::{Envelope, ErasedMessage};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +29,16 @@ pub trait Endpoint {
     fn num_pes(&self) -> usize;
     /// Sends an envelope to another PE (never to this one: the scheduler keeps those).
     fn send(&self, to: usize, env: Envelope);
+    /// Whether the layer encodes every message it sends (then [`Endpoint::send_borrowed`] is
+    /// worth calling: it spares boxing the message first).
+    fn encodes_messages(&self) -> bool {
+        false
+    }
+    /// Sends a message given in borrowed parts, encoding it at once; returns `false`, having
+    /// sent nothing, when the layer must own the message instead (then call [`Endpoint::send`]).
+    fn send_borrowed(&self, _to: usize, _head: Head<'_>, _body: &dyn ErasedMessage) -> bool {
+        false
+    }
     /// Takes one envelope that arrived, if any. Never blocks.
     fn try_recv(&self) -> Option<Envelope>;
     /// True when an envelope is waiting (used just before sleeping).

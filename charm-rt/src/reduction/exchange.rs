@@ -11,7 +11,7 @@ use super::reducer::{Reducer, Reducible};
 use super::result::ResultSlot;
 use super::state::{Key, Scope};
 use crate::future::value::Serde;
-use crate::message::{Body, Envelope, FutureId, RedPhase};
+use crate::message::{Body, FutureId, RedPhase};
 use crate::scheduler::Pe;
 use smallvec::SmallVec;
 use std::any::Any;
@@ -241,13 +241,8 @@ pub(crate) fn contribute<T: Reducible>(
             .enumerate()
             .filter(|(i, _)| *i != tree.index);
         for (_, &p) in others {
-            let env = Envelope {
-                dest: key.0.dest(seq, RedPhase::Exchange(tree.index as u8)),
-                entry: 0,
-                reply: None,
-                body: Body::Typed(Box::new(Plain(mine.clone()))),
-            };
-            pe.route(p as usize, env);
+            let dest = key.0.dest(seq, RedPhase::Exchange(tree.index as u8));
+            pe.route_typed(p as usize, dest, 0, None, Plain(mine.clone()));
         }
         if let Err(msg) = st.store(tree.index, mine) {
             drop(guard);

@@ -277,6 +277,21 @@ impl Pe {
         }
     }
 
+    /// Like [`Pe::send_future`] for a typed value, which leaves the process without being
+    /// boxed (see [`Pe::route_typed`]).
+    #[inline]
+    pub(crate) fn send_future_typed<M: crate::message::Message>(
+        &self,
+        id: crate::message::FutureId,
+        msg: M,
+    ) {
+        if id.pe as usize == self.id {
+            self.deposit(id, Body::Typed(Box::new(msg)));
+        } else {
+            self.route_typed(id.pe as usize, Dest::Future(id), 0, None, msg);
+        }
+    }
+
     /// Records one element's completion of a broadcast; the last one sends this PE's reply.
     fn gather_done(&self, r: ReplyTo, record: impl FnOnce(&mut Gather)) {
         let finished = {
@@ -311,7 +326,7 @@ impl Pe {
             return self.complete_unit(cx, r);
         }
         if !r.gather {
-            self.send_to_future(r, Box::new(crate::future::value::ReplyMsg(Ok(w))));
+            self.send_future_typed(r.future, crate::future::value::ReplyMsg(Ok(w)));
             return;
         }
         fn finish<W: Value>(acc: Box<dyn Any>) -> Box<dyn ErasedMessage> {
@@ -338,7 +353,7 @@ impl Pe {
             };
             self.complete(&cx, crate::future::value::Serde(()));
         } else {
-            self.send_to_future(r, Box::new(crate::future::value::Done));
+            self.send_future_typed(r.future, crate::future::value::Done);
         }
     }
 

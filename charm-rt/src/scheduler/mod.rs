@@ -11,11 +11,13 @@ mod task;
 
 pub(crate) use task::{Origin, TaskKey};
 
+use crate::codec::Head;
 use crate::collections::table::LocalCollection;
 use crate::future::table::FutureTable;
 use crate::ids::CollectionId;
+use crate::ids::EntryId;
 use crate::machine::{Endpoint, IdleState};
-use crate::message::{Control, Dest, Envelope, FutureId};
+use crate::message::{Body, Control, Dest, Envelope, FutureId, Message, ReplyTo};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -96,6 +98,8 @@ pub(crate) struct Pe {
     pub id: usize,
     pub num_pes: usize,
     pub endpoint: Box<dyn Endpoint>,
+    /// The layer encodes every message it sends (see [`Pe::route_typed`]).
+    layer_encodes: bool,
     pub wake: Arc<WakeShared>,
     pub queue: RefCell<VecDeque<Envelope>>,
     ready: RefCell<VecDeque<TaskKey>>,
@@ -170,6 +174,7 @@ impl Pe {
         Rc::new(Pe {
             id,
             num_pes: endpoint.num_pes(),
+            layer_encodes: endpoint.encodes_messages(),
             endpoint,
             wake,
             queue: RefCell::new(VecDeque::with_capacity(256)),
@@ -212,9 +217,45 @@ impl Pe {
         } else {
             // Only messages between PEs are counted for quiescence: a PE reports only when
             // idle, by which time its own queue is empty.
-            self.count_sent(&env);
+            self.count_sent(&env.dest);
             self.endpoint.send(to, env);
         }
+    }
+
+    /// Sends a typed message to `to` like [`Pe::route`]. A layer that encodes what it sends
+    /// (MPI) encodes it where it lies: boxing it first cost an allocation and a free per
+    /// message.
+    #[inline]
+    pub(crate) fn route_typed<A: Message>(
+        &self,
+        to: usize,
+        dest: Dest,
+        entry: EntryId,
+        reply: Option<ReplyTo>,
+        args: A,
+    ) {
+        if to != self.id && self.layer_encodes {
+            let head = Head {
+                dest: &dest,
+                entry,
+                reply,
+            };
+            if self.endpoint.send_borrowed(to, head, &args) {
+                self.profile.record_send(false);
+                self.count_sent(&dest);
+                return;
+            }
+        }
+        let body = Body::Typed(Box::new(args));
+        self.route(
+            to,
+            Envelope {
+                dest,
+                entry,
+                reply,
+                body,
+            },
+        );
     }
 
     /// Ends every PE with `code`.

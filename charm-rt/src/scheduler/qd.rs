@@ -63,8 +63,8 @@ fn hang_check_enabled() -> bool {
 impl Pe {
     /// Counts a message sent to another PE (runtime control messages are not counted).
     #[inline]
-    pub(crate) fn count_sent(&self, env: &Envelope) {
-        if !matches!(env.dest, Dest::Control(_)) {
+    pub(crate) fn count_sent(&self, dest: &Dest) {
+        if !matches!(dest, Dest::Control(_)) {
             self.qd.sent.set(self.qd.sent.get() + 1);
         }
     }
@@ -214,7 +214,7 @@ impl Pe {
         let waiters = std::mem::take(&mut *self.qd.waiters.borrow_mut());
         if !waiters.is_empty() {
             for f in waiters {
-                self.send_future(f, Box::new(crate::future::value::Serde(())));
+                self.send_future_typed(f, crate::future::value::Serde(()));
             }
             return;
         }

@@ -130,7 +130,7 @@ pub(crate) fn arrived(pe: &Pe, d: SectionDest, body: Body) {
             let counts = spec.counts;
             let n = install(pe, d.id, spec);
             if let Some(f) = counts {
-                pe.send_future(f, Box::new(Serde(n)));
+                pe.send_future_typed(f, Serde(n));
             }
         }
     }

@@ -26,11 +26,10 @@ mod posted_recv;
 
 use super::{Doorbell, Endpoint};
 use crate::codec::{
-    decode_shared_envelope, encode_envelope, external_layout, has_externals, BodyBuf, PooledBuf,
-    Segment, WireBuf,
+    decode_shared_envelope, encode_envelope, encode_parts, external_layout, has_externals, BodyBuf,
+    BodyRef, Head, PooledBuf, Segment, WireBuf,
 };
-use crate::message::Body;
-use crate::message::Envelope;
+use crate::message::{Body, Envelope, ErasedMessage};
 use mpi::environment::Universe;
 use mpi::point_to_point::MatchedReceiveVec;
 use mpi::topology::SimpleCommunicator;
@@ -191,6 +190,27 @@ impl MpiEndpoint {
         Some(env)
     }
 
+    /// Sends an encoded message (its first part: what follows on [`TAG_SEG`] is the caller's).
+    #[inline]
+    fn send_first_part(&self, to: usize, scratch: &mut WireBuf, sends: &mut OwnedSends) {
+        let to_rank = self.world.process_at_rank(to as i32);
+        if scratch.len() <= EAGER_BLOCKING_MAX {
+            // Far below any eager limit: MPI copies it out at once, so the blocking send cannot
+            // wait for the receiver (which is what makes the cheap path cheap).
+            to_rank.send_with_tag(scratch.words(), TAG_MSG);
+        } else if scratch.len() <= SLOT_BYTES {
+            // Fits a posted slot but might exceed the eager limit: never block on it.
+            let n = scratch.words().len();
+            let buf = sends.small_buffer(scratch);
+            sends.start_words(&self.world, to as i32, TAG_MSG, buf, n);
+        } else {
+            to_rank.send_with_tag(&[LARGE_NOTICE][..], TAG_MSG);
+            let owned = std::mem::replace(scratch, WireBuf::with_capacity(SLOT_BYTES));
+            let n = owned.words().len();
+            sends.start_words(&self.world, to as i32, TAG_SEG, owned.into_words(), n);
+        }
+    }
+
     /// Receives the bytes of a large message announced by `source`, into a pooled buffer.
     fn receive_large(&self, source: i32) -> WireBuf {
         let (msg, status) = self
@@ -260,6 +280,28 @@ impl Endpoint for MpiEndpoint {
         self.size
     }
 
+    fn encodes_messages(&self) -> bool {
+        true
+    }
+
+    fn send_borrowed(&self, to: usize, head: Head<'_>, body: &dyn ErasedMessage) -> bool {
+        let mut scratch = self.scratch.borrow_mut();
+        scratch.clear();
+        let externals = encode_parts(head, BodyRef::Typed(body), &mut scratch, EXTERNAL_MIN);
+        if !externals.is_empty() {
+            // Its large arguments are sent from the message's own vectors, which must stay
+            // alive until the sends complete: only an owned envelope can keep them.
+            return false;
+        }
+        drop(externals);
+        let mut sends = self.sends.borrow_mut();
+        self.send_first_part(to, &mut scratch, &mut sends);
+        if sends.len() > 0 {
+            sends.progress();
+        }
+        true
+    }
+
     fn send(&self, to: usize, env: Envelope) {
         let mut scratch = self.scratch.borrow_mut();
         scratch.clear();
@@ -281,22 +323,7 @@ impl Endpoint for MpiEndpoint {
             );
         }
         let mut sends = self.sends.borrow_mut();
-        let to_rank = self.world.process_at_rank(to as i32);
-        if scratch.len() <= EAGER_BLOCKING_MAX {
-            // Far below any eager limit: MPI copies it out at once, so the blocking send cannot
-            // wait for the receiver (which is what makes the cheap path cheap).
-            to_rank.send_with_tag(scratch.words(), TAG_MSG);
-        } else if scratch.len() <= SLOT_BYTES {
-            // Fits a posted slot but might exceed the eager limit: never block on it.
-            let n = scratch.words().len();
-            let buf = sends.small_buffer(&scratch);
-            sends.start_words(&self.world, to as i32, TAG_MSG, buf, n);
-        } else {
-            to_rank.send_with_tag(&[LARGE_NOTICE][..], TAG_MSG);
-            let owned = std::mem::replace(&mut *scratch, WireBuf::with_capacity(SLOT_BYTES));
-            let n = owned.words().len();
-            sends.start_words(&self.world, to as i32, TAG_SEG, owned.into_words(), n);
-        }
+        self.send_first_part(to, &mut scratch, &mut sends);
         if !segments.is_empty() {
             sends.start_segments(&self.world, to as i32, TAG_SEG, &segments, env);
         }
