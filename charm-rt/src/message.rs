@@ -176,6 +176,9 @@ pub enum Control {
     QdRequest(u32),
     /// (To PE 0) the counts for this wave (in the body).
     QdReply(u32),
+    /// (Never leaves its PE) a coroutine that yielded, queued behind the messages ahead of it:
+    /// make it ready again. Its task's slot and generation.
+    Resume(u32, u32),
 }
 
 /// Steps of a reduction.

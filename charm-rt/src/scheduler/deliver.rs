@@ -93,6 +93,10 @@ impl Pe {
                     self.exit_code.set(Some(code));
                 }
             }
+            Dest::Control(Control::Resume(slot, gen)) => self
+                .ready
+                .borrow_mut()
+                .push_back(super::TaskKey { slot, gen }),
             Dest::Control(c) => self.qd_control(c, body),
             Dest::Channel(addr) => self.channel_arrived(*addr, body),
             Dest::Global(addr) => self.global_arrived(*addr, body),

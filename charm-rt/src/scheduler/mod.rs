@@ -102,7 +102,7 @@ pub(crate) struct Pe {
     layer_encodes: bool,
     pub wake: Arc<WakeShared>,
     pub queue: RefCell<VecDeque<Envelope>>,
-    ready: RefCell<VecDeque<TaskKey>>,
+    pub ready: RefCell<VecDeque<TaskKey>>,
     tasks: RefCell<TaskTable>,
     pub collections: RefCell<IdMap<CollectionId, Rc<LocalCollection>>>,
     pub pending: RefCell<IdMap<CollectionId, Vec<Envelope>>>,
@@ -298,6 +298,19 @@ impl Pe {
                 _ => return,
             }
         }
+        // A coroutine that wakes itself while polled (`yield_now`) goes to the back of the
+        // line, as a resumed thread does in Charm++: the messages queued on this PE by then run
+        // first. (Letting in only the next one let a coroutine that sends to its own PE and
+        // yields grow the queue without bound.) A marker in the queue costs nothing per message.
+        if self.polling.get().is_some_and(|(k, _, _)| k == key) && !self.queue.borrow().is_empty() {
+            self.queue.borrow_mut().push_back(Envelope {
+                dest: Dest::Control(Control::Resume(key.slot, key.gen)),
+                entry: 0,
+                reply: None,
+                body: Body::Empty,
+            });
+            return;
+        }
         self.ready.borrow_mut().push_back(key);
     }
 
@@ -444,8 +457,8 @@ impl Pe {
         }
     }
 
-    /// Polls the tasks that are ready now. A task that wakes itself while polled (`yield_now`)
-    /// runs again only after the next message, so yielding lets messages in.
+    /// Polls the tasks that are ready now (a task woken while polled waits for the next call,
+    /// and for the local messages ahead of it: see `make_ready`).
     #[inline]
     fn run_ready(&self) -> bool {
         let n = self.ready.borrow().len();

@@ -121,7 +121,7 @@ impl Pe {
                 };
                 self.qd_reply(wave, counts);
             }
-            Control::Exit(_) => unreachable!("handled by deliver"),
+            Control::Exit(_) | Control::Resume(..) => unreachable!("handled by deliver"),
         }
     }
 

@@ -2,14 +2,19 @@
 //! with `yield_now` sees messages that arrive meanwhile. Modes (first argument): `future` (main
 //! spins until a future resolved by the last PE is ready), `local` (main spins until a chare on
 //! PE 0 ran a fire-and-forget call), `coroutine` (an async entry method spins until another entry
-//! method of its chare ran).
+//! method of its chare ran), `queued` (after main queued calls to a chare on its own PE, one
+//! `yield_now` lets all of them run, not only the first: the queue cannot outgrow the batches).
 
 use charm_rt::prelude::*;
 use charm_tests::ok;
 use std::cell::Cell as StdCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const LIMIT: Duration = Duration::from_secs(2);
+
+/// Calls of `bump` that ran in this process.
+static BUMPS: AtomicU64 = AtomicU64::new(0);
 
 #[chare]
 pub struct Flag {
@@ -26,6 +31,10 @@ impl Flag {
 
     pub fn set(&self) {
         self.set.set(true);
+    }
+
+    pub fn bump(&self) {
+        BUMPS.fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn resolve(&self, f: Future<usize>) {
@@ -85,6 +94,20 @@ fn main() {
                 let r = last.wait_for_set_ret();
                 last.set();
                 r.await.expect("wait_for_set");
+            }
+            "queued" => {
+                let local = g.elem(my_pe());
+                for batch in 1..=50u64 {
+                    for _ in 0..1000 {
+                        local.bump();
+                    }
+                    charm_rt::yield_now().await;
+                    assert_eq!(
+                        BUMPS.load(Ordering::Relaxed),
+                        batch * 1000,
+                        "one yield_now let only part of the calls queued before it run"
+                    );
+                }
             }
             other => panic!("unknown mode {other:?}"),
         }
