@@ -26,7 +26,7 @@ pes_tests! {
     yield_now_runs_every_message_queued_before_it => |pes| {
         run(env!("CARGO_BIN_EXE_yield_now"), pes, &["queued"]).assert_ok("yield_now");
     };
-        yield_now_in_coroutine_lets_entry_methods_run => |pes| {
+    yield_now_in_coroutine_lets_entry_methods_run => |pes| {
         run(env!("CARGO_BIN_EXE_yield_now"), pes, &["coroutine"]).assert_ok("yield_now");
     };
 }

@@ -278,6 +278,12 @@ pub fn decode_shared_envelope(buf: BodyBuf) -> Result<Envelope, CodecError> {
                 r.at = (r.at + len).next_multiple_of(8);
                 match other {
                     OtherDest::Create(meta) => Dest::Create(Box::new(meta)),
+                    OtherDest::Control(Control::Resume(..)) => {
+                        return Err(CodecError(
+                            "a control message that never leaves its PE arrived from another"
+                                .into(),
+                        ))
+                    }
                     OtherDest::Control(c) => Dest::Control(c),
                     OtherDest::Channel(a) => Dest::Channel(Box::new(a)),
                     OtherDest::Global(a) => Dest::Global(Box::new(a)),
@@ -504,5 +510,19 @@ mod tests {
             round_trip(&env).dest,
             Dest::Control(Control::Exit(3))
         ));
+    }
+
+    #[test]
+    fn local_only_control_from_the_network_is_an_error() {
+        let env = Envelope {
+            dest: Dest::Control(Control::Resume(1, 2)),
+            entry: 0,
+            reply: None,
+            body: Body::Empty,
+        };
+        let mut buf = WireBuf::new();
+        encode_envelope(&env, &mut buf, usize::MAX);
+        let err = decode_envelope(buf).expect_err("a resume marker is local only");
+        assert!(err.0.contains("never leaves its PE"), "{err}");
     }
 }
