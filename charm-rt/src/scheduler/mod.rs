@@ -216,9 +216,13 @@ impl Pe {
             self.queue.borrow_mut().push_back(env);
         } else {
             // Only messages between PEs are counted for quiescence: a PE reports only when
-            // idle, by which time its own queue is empty.
-            self.count_sent(&env.dest);
+            // idle, by which time its own queue is empty. Counted once sent: an argument that
+            // fails to encode (a panic, reported to the caller) must not count as in flight.
+            let control = matches!(env.dest, Dest::Control(_));
             self.endpoint.send(to, env);
+            if !control {
+                self.qd_count_one_sent();
+            }
         }
     }
 

@@ -65,8 +65,14 @@ impl Pe {
     #[inline]
     pub(crate) fn count_sent(&self, dest: &Dest) {
         if !matches!(dest, Dest::Control(_)) {
-            self.qd.sent.set(self.qd.sent.get() + 1);
+            self.qd_count_one_sent();
         }
+    }
+
+    /// Counts one message (not a runtime control message) sent to another PE.
+    #[inline]
+    pub(crate) fn qd_count_one_sent(&self) {
+        self.qd.sent.set(self.qd.sent.get() + 1);
     }
 
     /// Counts a message taken in from another PE.

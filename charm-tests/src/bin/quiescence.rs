@@ -1,11 +1,23 @@
 //! Quiescence detection: `wait_qd` after a cascade of fire-and-forget messages, `start_qd` from
 //! a chare, and the report of a job that waits on futures nobody can resolve.
 //!
-//! Modes: `wait` (default), `hang_main`, `hang_coroutine`, `hang_allreduce`.
+//! Modes: `wait` (default), `failed_send`, `hang_main`, `hang_coroutine`, `hang_allreduce`.
 
 use charm_rt::prelude::*;
 use charm_tests::ok;
 use std::cell::Cell;
+
+/// A value whose serialization always fails (it can only be moved within a process).
+#[derive(serde::Deserialize)]
+pub struct Refuses;
+
+impl serde::Serialize for Refuses {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom(
+            "this value refuses to be serialized",
+        ))
+    }
+}
 
 /// Passes a token along the array, counting hops, with no reply to anyone.
 #[chare]
@@ -31,6 +43,16 @@ impl Relay {
             }
         }
     }
+
+    /// Calls `take` on the last element with a value that cannot be encoded: on the MPI layer,
+    /// with the last element in another process, the send fails (a panic reported to the caller).
+    pub fn send_refusing(&self) {
+        let array = Self::this_proxy();
+        array.elem(array.len() - 1).take(Refuses);
+    }
+
+    /// Receives the value.
+    pub fn take(&self, _v: Refuses) {}
 
     /// Hops counted here.
     pub fn hops(&self) -> u64 {
@@ -80,6 +102,20 @@ fn main() {
                 f.await;
                 let hops: u64 = relays.hops_ret().await.unwrap().iter().sum();
                 assert_eq!(hops, 3 * 1101 + 501 + 50);
+                ok("quiescence");
+            }
+            "failed_send" => {
+                // The failed send must not count as a message in flight: quiescence still comes.
+                let r = relays.elem(0).send_refusing_awaitable().await;
+                if let Err(e) = &r {
+                    assert!(e.to_string().contains("refuses to be serialized"), "{e}");
+                }
+                relays.elem(0).hop(100);
+                charm_rt::wait_qd().await;
+                println!(
+                    "failed send: {}",
+                    if r.is_err() { "error" } else { "moved" }
+                );
                 ok("quiescence");
             }
             "hang_main" => {
