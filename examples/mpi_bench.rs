@@ -14,7 +14,7 @@ use charm_rt::prelude::*;
 use mpi::traits::*;
 use std::time::Instant;
 
-/// Tag of the raw baseline (the runtime uses its own tag).
+/// Tag of the raw baseline (any would do: the runtime has a communicator of its own).
 const TAG_RAW: i32 = 7;
 
 /// One rank's benchmark driver.

@@ -15,7 +15,10 @@ pes_tests! {
     a_flood_of_small_messages_to_a_busy_pe_completes => |pes| {
         run(BIN, pes, &["flood"]).assert_ok("regressions flood");
     };
-    a_panicking_reducer_ends_the_job => |pes| {
+    mpi_programs_may_use_the_runtime_tags => |pes| {
+        run(BIN, pes, &["mpi_tags"]).assert_ok("regressions mpi_tags");
+    };
+        a_panicking_reducer_ends_the_job => |pes| {
         run(BIN, pes, &["reducer_panic"]).assert_code(1).assert_stderr_has(&["charm-rs: fatal error", "custom reducer exploded"]);
     };
 }

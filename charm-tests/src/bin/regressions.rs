@@ -6,7 +6,11 @@
 //! - `flood`: a sender outruns a busy receiver with 300,000 small messages and a few large
 //!   ones; on MPI the queued messages once made every poll scan them all (a quadratic hang);
 //! - `reducer_panic`: a custom reducer that panics ends the job with a message, whichever PE
-//!   combines (never a hang).
+//!   combines (never a hang);
+//! - `mpi_tags`: on the MPI layer, every rank exchanges messages of 8 B and 10 KiB with its
+//!   neighbours through `with_world`, on the runtime's own tag, while the runtime works; its
+//!   posted receives once took them (the program's receive then hung, and the runtime reported a
+//!   malformed message).
 
 use charm_rt::prelude::*;
 use charm_tests::ok;
@@ -85,10 +89,58 @@ impl Sink {
         }
     }
 
+    /// Exchanges messages with the neighbouring ranks through `with_world`, on the runtime's own
+    /// tag; returns whether MPI was there to use.
+    pub fn mpi_ring(&mut self) -> bool {
+        ring_on_runtime_tag()
+    }
+
     /// Contributes to a reduction whose reducer panics.
     pub fn reduce_badly(&mut self, target: Future<u64>) {
         charm_rt::contribute(1u64, Reducer::Custom(explode), target);
     }
+}
+
+#[cfg(feature = "mpi")]
+fn ring_on_runtime_tag() -> bool {
+    use mpi::traits::*;
+    charm_rt::machine::mpi::with_world(|world| {
+        let (r, n) = (world.rank(), world.size());
+        if n < 2 {
+            return;
+        }
+        let tag = charm_rt::machine::mpi::TAG_MSG;
+        let (next, prev) = (
+            world.process_at_rank((r + 1) % n),
+            world.process_at_rank((r + n - 1) % n),
+        );
+        let from = ((r + n - 1) % n) as u64;
+        // 8 bytes, and 10 KiB: more than a runtime receive slot holds.
+        for len in [1usize, 1300] {
+            let out: Vec<u64> = (0..len as u64).map(|i| i * 7 + r as u64).collect();
+            let mut back = vec![0u64; len];
+            // Even ranks send first, odd ones receive first: no cycle of blocking sends.
+            if r % 2 == 0 {
+                next.send_with_tag(&out[..], tag);
+                prev.receive_into_with_tag(&mut back[..], tag);
+            } else {
+                prev.receive_into_with_tag(&mut back[..], tag);
+                next.send_with_tag(&out[..], tag);
+            }
+            assert!(
+                back.iter()
+                    .enumerate()
+                    .all(|(i, &x)| x == i as u64 * 7 + from),
+                "the program's own message from rank {from} came back altered"
+            );
+        }
+    })
+    .is_some()
+}
+
+#[cfg(not(feature = "mpi"))]
+fn ring_on_runtime_tag() -> bool {
+    false
 }
 
 fn main() {
@@ -142,6 +194,19 @@ fn main() {
                 group.reduce_badly(f);
                 let _ = f.await;
                 unreachable!("the reducer panics");
+            }
+            "mpi_tags" => {
+                let group = SinkProxy::new_group();
+                for _ in 0..3 {
+                    // Runtime messages in flight meanwhile, both ways.
+                    a.flood(b, 100, 200);
+                    b.flood(a, 100, 200);
+                    let used = group.mpi_ring_ret().await.unwrap();
+                    println!("used MPI: {}", used.iter().any(|&u| u));
+                }
+                charm_rt::wait_qd().await;
+                assert_eq!(sinks.report_ret().await.unwrap(), vec![(600, 0), (600, 0)]);
+                ok("regressions mpi_tags");
             }
             other => panic!("unknown mode {other}"),
         }

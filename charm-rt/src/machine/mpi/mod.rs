@@ -4,6 +4,9 @@
 //! The PE polls MPI between messages (as Charm++'s non-SMP MPI layer does), so a message costs
 //! no hop to a communication thread.
 //!
+//! The runtime's messages travel on a duplicate of the world communicator, so a program that
+//! uses MPI itself (`with_world`) never receives them, nor they its messages.
+//!
 //! Every message starts on one tag, [`TAG_MSG`], and arrives in receives posted in advance into
 //! reused slots, polled with `MPI_Test`: no probe and no allocation in MPI's path, and one
 //! ordered stream per sender. What does not fit a slot follows on [`TAG_SEG`], from the same
@@ -40,7 +43,8 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Tag of small runtime messages (other tags are free for programs that use MPI directly).
+/// Tag of small runtime messages, on the runtime's own communicator (a program using MPI
+/// directly may use any tag on the world communicator).
 pub const TAG_MSG: i32 = 0x6368; // "ch"
 /// Tag of the parts of a message that follow its first part: a large message's bytes and
 /// direct-copy arguments sent on their own.
@@ -90,6 +94,10 @@ pub struct MpiEndpoint {
     // they use, and all before `_universe` finalizes MPI.
     posted: RefCell<PostedRecvs>,
     sends: RefCell<OwnedSends>,
+    /// The runtime's own communicator, a duplicate of the world's: its messages never match a
+    /// receive the program posts on the world (`with_world`), whatever the tags, and MPI does
+    /// not check the runtime's posted receives against the program's messages.
+    comm: SimpleCommunicator,
     world: SimpleCommunicator,
     rank: usize,
     size: usize,
@@ -114,7 +122,8 @@ impl MpiEndpoint {
         let world = universe.world();
         let rank = world.rank() as usize;
         let size = world.size() as usize;
-        let posted = RefCell::new(PostedRecvs::new(&world, TAG_MSG));
+        let comm = world.duplicate();
+        let posted = RefCell::new(PostedRecvs::new(&comm, TAG_MSG));
         let spin = if oversubscribed() {
             Duration::from_micros(50)
         } else {
@@ -122,6 +131,7 @@ impl MpiEndpoint {
         };
         MpiEndpoint {
             posted,
+            comm,
             world,
             rank,
             size,
@@ -149,8 +159,8 @@ impl MpiEndpoint {
         }
     }
 
-    /// Runs `f` with the world communicator (for programs that also use MPI directly, with
-    /// tags other than [`TAG_MSG`]).
+    /// The world communicator, for programs that also use MPI directly (any tags: the
+    /// runtime's messages travel on a communicator of their own).
     pub fn world(&self) -> &SimpleCommunicator {
         &self.world
     }
@@ -193,7 +203,7 @@ impl MpiEndpoint {
     /// Sends an encoded message (its first part: what follows on [`TAG_SEG`] is the caller's).
     #[inline]
     fn send_first_part(&self, to: usize, scratch: &mut WireBuf, sends: &mut OwnedSends) {
-        let to_rank = self.world.process_at_rank(to as i32);
+        let to_rank = self.comm.process_at_rank(to as i32);
         if scratch.len() <= EAGER_BLOCKING_MAX {
             // Far below any eager limit: MPI copies it out at once, so the blocking send cannot
             // wait for the receiver (which is what makes the cheap path cheap).
@@ -202,19 +212,19 @@ impl MpiEndpoint {
             // Fits a posted slot but might exceed the eager limit: never block on it.
             let n = scratch.words().len();
             let buf = sends.small_buffer(scratch);
-            sends.start_words(&self.world, to as i32, TAG_MSG, buf, n);
+            sends.start_words(&self.comm, to as i32, TAG_MSG, buf, n);
         } else {
             to_rank.send_with_tag(&[LARGE_NOTICE][..], TAG_MSG);
             let owned = std::mem::replace(scratch, WireBuf::with_capacity(SLOT_BYTES));
             let n = owned.words().len();
-            sends.start_words(&self.world, to as i32, TAG_SEG, owned.into_words(), n);
+            sends.start_words(&self.comm, to as i32, TAG_SEG, owned.into_words(), n);
         }
     }
 
     /// Receives the bytes of a large message announced by `source`, into a pooled buffer.
     fn receive_large(&self, source: i32) -> WireBuf {
         let (msg, status) = self
-            .world
+            .comm
             .process_at_rank(source)
             .matched_probe_with_tag(TAG_SEG);
         let words = status.count(u64::equivalent_datatype()) as usize;
@@ -227,7 +237,7 @@ impl MpiEndpoint {
     /// the argument's element size (no zero-filling, no copy afterwards).
     fn receive_segment(&self, source: i32, bytes: usize, elem: usize) -> Segment {
         let (msg, status) = self
-            .world
+            .comm
             .process_at_rank(source)
             .matched_probe_with_tag(TAG_SEG);
         let seg = match elem {
@@ -255,7 +265,7 @@ impl MpiEndpoint {
             }
             std::thread::yield_now();
         }
-        let mut barrier = self.world.immediate_barrier();
+        let mut barrier = self.comm.immediate_barrier();
         loop {
             match barrier.test() {
                 Ok(_) => break,
@@ -325,7 +335,7 @@ impl Endpoint for MpiEndpoint {
         let mut sends = self.sends.borrow_mut();
         self.send_first_part(to, &mut scratch, &mut sends);
         if !segments.is_empty() {
-            sends.start_segments(&self.world, to as i32, TAG_SEG, &segments, env);
+            sends.start_segments(&self.comm, to as i32, TAG_SEG, &segments, env);
         }
         if sends.len() > 0 {
             sends.progress();
@@ -378,8 +388,9 @@ impl Endpoint for MpiEndpoint {
 }
 
 /// Runs `f` with the MPI world communicator when the job runs on the MPI layer (`None` on the
-/// multicore layer). Programs may use it directly with tags other than [`TAG_MSG`]; the
-/// runtime does not poll MPI while `f` runs.
+/// multicore layer). Programs may use it directly, with any tags: the runtime's own messages
+/// travel on a duplicate of it, so they never match the program's receives. The runtime does
+/// not poll MPI while `f` runs.
 pub fn with_world<R>(f: impl FnOnce(&SimpleCommunicator) -> R) -> Option<R> {
     crate::scheduler::with_pe(|pe| {
         pe.endpoint

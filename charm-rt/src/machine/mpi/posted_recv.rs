@@ -20,10 +20,10 @@ use std::os::raw::c_int;
 
 /// Bytes of one slot; larger messages travel with another tag and a matched probe.
 pub(super) const SLOT_BYTES: usize = 4096;
-/// Few, because MPI scans every receive posted from any source for each message a program
-/// receives on its own tags (`with_world`): beside 8 slots, raw 8 B ping-pong was about 5%
-/// slower and `MPI_Allreduce` 10-15% slower than beside 4; beside 32, ping-pong was 20% slower.
-/// For the runtime's own 8 B latency, 8 measured 1-5% better than 4 (near the run-to-run noise).
+/// Few: 8 measured the same as 4 for the runtime's latency and message rate. (When the slots
+/// were on the world communicator, MPI scanned them for every message the program received
+/// itself, and 8 slowed its `MPI_Allreduce` by 10-15% against 4; they are on the runtime's own
+/// communicator now.)
 const SLOTS: usize = 4;
 const SLOT_WORDS: usize = SLOT_BYTES / 8;
 
