@@ -12,7 +12,10 @@ pes_tests! {
     wait_qd_after_a_send_that_failed_to_encode => |pes| {
         run(BIN, pes, &["failed_send"]).assert_ok("quiescence");
     };
-        idle_main_is_reported => |pes| {
+    wait_qd_after_gathered_results_failed_to_encode => |pes| {
+        run(BIN, pes, &["failed_gather"]).assert_ok("quiescence");
+    };
+    idle_main_is_reported => |pes| {
         run(BIN, pes, &["hang_main"])
             .assert_code(1)
             .assert_stderr_has(&["idle and can never continue", "1 future(s)", "created at", "quiescence.rs"]);

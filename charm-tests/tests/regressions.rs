@@ -18,7 +18,7 @@ pes_tests! {
     mpi_programs_may_use_the_runtime_tags => |pes| {
         run(BIN, pes, &["mpi_tags"]).assert_ok("regressions mpi_tags");
     };
-        a_panicking_reducer_ends_the_job => |pes| {
+    a_panicking_reducer_ends_the_job => |pes| {
         run(BIN, pes, &["reducer_panic"]).assert_code(1).assert_stderr_has(&["charm-rs: fatal error", "custom reducer exploded"]);
     };
 }

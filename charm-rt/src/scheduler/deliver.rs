@@ -255,9 +255,14 @@ impl Pe {
             Some(r) if !r.gather => {
                 self.send_to_future(r, Box::new(ErrorMsg(err)));
             }
-            Some(r) => self.gather_done(r, |g| {
+            Some(r) if self.gathers.borrow().contains_key(&r.future) => self.gather_done(r, |g| {
                 g.error.get_or_insert(err);
             }),
+            Some(r) => {
+                // This PE's gathered results were complete and failed on their way out (a
+                // value that cannot be encoded): its reply carries the error instead.
+                self.send_to_future(r, Box::new(ErrorMsg(err)));
+            }
         }
     }
 

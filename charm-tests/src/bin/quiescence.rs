@@ -1,7 +1,8 @@
 //! Quiescence detection: `wait_qd` after a cascade of fire-and-forget messages, `start_qd` from
 //! a chare, and the report of a job that waits on futures nobody can resolve.
 //!
-//! Modes: `wait` (default), `failed_send`, `hang_main`, `hang_coroutine`, `hang_allreduce`.
+//! Modes: `wait` (default), `failed_send`, `failed_gather`, `hang_main`, `hang_coroutine`,
+//! `hang_allreduce`.
 
 use charm_rt::prelude::*;
 use charm_tests::ok;
@@ -53,6 +54,11 @@ impl Relay {
 
     /// Receives the value.
     pub fn take(&self, _v: Refuses) {}
+
+    /// Returns a value that cannot be encoded.
+    pub fn give(&self) -> Refuses {
+        Refuses
+    }
 
     /// Hops counted here.
     pub fn hops(&self) -> u64 {
@@ -114,6 +120,22 @@ fn main() {
                 charm_rt::wait_qd().await;
                 println!(
                     "failed send: {}",
+                    if r.is_err() { "error" } else { "moved" }
+                );
+                ok("quiescence");
+            }
+            "failed_gather" => {
+                // Values gathered on other PEs fail to encode there (MPI): the caller gets the
+                // error, and the failed reply does not count as a message in flight.
+                let r = relays.give_ret().await;
+                match &r {
+                    Err(e) => assert!(e.to_string().contains("refuses to be serialized"), "{e}"),
+                    Ok(v) => assert_eq!(v.len(), 8),
+                }
+                relays.elem(0).hop(100);
+                charm_rt::wait_qd().await;
+                println!(
+                    "failed gather: {}",
                     if r.is_err() { "error" } else { "moved" }
                 );
                 ok("quiescence");

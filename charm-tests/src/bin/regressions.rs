@@ -143,6 +143,14 @@ fn ring_on_runtime_tag() -> bool {
     false
 }
 
+/// Whether the job runs on the MPI layer.
+fn on_mpi() -> bool {
+    #[cfg(feature = "mpi")]
+    return charm_rt::machine::mpi::launched_by_mpirun();
+    #[cfg(not(feature = "mpi"))]
+    false
+}
+
 fn main() {
     charm_rt::start(|args| async move {
         let mode = args.get(1).cloned().unwrap_or_default();
@@ -202,7 +210,8 @@ fn main() {
                     a.flood(b, 100, 200);
                     b.flood(a, 100, 200);
                     let used = group.mpi_ring_ret().await.unwrap();
-                    println!("used MPI: {}", used.iter().any(|&u| u));
+                    // Built with the `mpi` feature and started by mpirun, the ring must run.
+                    assert_eq!(used.iter().all(|&u| u), on_mpi(), "whether MPI was used");
                 }
                 charm_rt::wait_qd().await;
                 assert_eq!(sinks.report_ret().await.unwrap(), vec![(600, 0), (600, 0)]);
