@@ -97,6 +97,10 @@ fn main() {
         // Every PE creates collections (the last PE first).
         for creator in (0..n).rev() {
             let (g, a, s) = makers.elem(creator).make_ret(10).await.expect("make");
+            // The creator's calls and main's calls below come from different PEs, and messages
+            // from different PEs are not ordered (on MPI, main's can overtake the creator's):
+            // wait until the creator's have all been delivered.
+            charm_rt::wait_qd().await;
             let logs = g.log_ret().await.expect("group log");
             assert_eq!(logs.len(), n);
             for (pe, (label, on, log)) in logs.into_iter().enumerate() {
