@@ -85,6 +85,16 @@ impl Relay {
     }
 }
 
+/// More traffic after a send that may have failed, then quiescence (which a failed send counted
+/// as in flight would prevent).
+async fn quiescence_after(relays: RelayProxy, what: &str, failed: bool) {
+    relays.elem(0).hop(100);
+    charm_rt::wait_qd().await;
+    let how = if failed { "error" } else { "moved" };
+    println!("failed {what}: {how}");
+    ok("quiescence");
+}
+
 fn main() {
     charm_rt::start(|args| async move {
         let mode = args.get(1).cloned().unwrap_or_else(|| "wait".into());
@@ -116,13 +126,7 @@ fn main() {
                 if let Err(e) = &r {
                     assert!(e.to_string().contains("refuses to be serialized"), "{e}");
                 }
-                relays.elem(0).hop(100);
-                charm_rt::wait_qd().await;
-                println!(
-                    "failed send: {}",
-                    if r.is_err() { "error" } else { "moved" }
-                );
-                ok("quiescence");
+                quiescence_after(relays, "send", r.is_err()).await;
             }
             "failed_gather" => {
                 // Values gathered on other PEs fail to encode there (MPI): the caller gets the
@@ -132,13 +136,7 @@ fn main() {
                     Err(e) => assert!(e.to_string().contains("refuses to be serialized"), "{e}"),
                     Ok(v) => assert_eq!(v.len(), 8),
                 }
-                relays.elem(0).hop(100);
-                charm_rt::wait_qd().await;
-                println!(
-                    "failed gather: {}",
-                    if r.is_err() { "error" } else { "moved" }
-                );
-                ok("quiescence");
+                quiescence_after(relays, "gather", r.is_err()).await;
             }
             "hang_main" => {
                 let never = Future::<u32>::new();
