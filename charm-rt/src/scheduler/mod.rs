@@ -102,7 +102,7 @@ pub(crate) struct Pe {
     layer_encodes: bool,
     pub wake: Arc<WakeShared>,
     pub queue: RefCell<VecDeque<Envelope>>,
-    pub ready: RefCell<VecDeque<TaskKey>>,
+    ready: RefCell<VecDeque<TaskKey>>,
     tasks: RefCell<TaskTable>,
     pub collections: RefCell<IdMap<CollectionId, Rc<LocalCollection>>>,
     pub pending: RefCell<IdMap<CollectionId, Vec<Envelope>>>,
@@ -218,9 +218,9 @@ impl Pe {
             // Only messages between PEs are counted for quiescence: a PE reports only when
             // idle, by which time its own queue is empty. Counted once sent: an argument that
             // fails to encode (a panic, reported to the caller) must not count as in flight.
-            let control = matches!(env.dest, Dest::Control(_));
+            let counted = !matches!(env.dest, Dest::Control(_));
             self.endpoint.send(to, env);
-            if !control {
+            if counted {
                 self.qd_count_one_sent();
             }
         }
