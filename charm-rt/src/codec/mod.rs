@@ -24,8 +24,8 @@ mod wire;
 
 pub use body_buf::{BodyBuf, PooledBuf};
 pub use envelope::{
-    decode_envelope, decode_shared_envelope, encode_envelope, encode_parts, has_externals, BodyRef,
-    Head,
+    decode_envelope, decode_shared_envelope, encode_envelope, encode_parts, has_externals,
+    stated_words, BodyRef, Head,
 };
 pub use marshal::{Marshal, Serde};
 pub use segment::Segment;

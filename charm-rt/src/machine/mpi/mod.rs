@@ -29,8 +29,8 @@ mod posted_recv;
 
 use super::{Doorbell, Endpoint};
 use crate::codec::{
-    decode_shared_envelope, encode_envelope, encode_parts, external_layout, has_externals, BodyBuf,
-    BodyRef, Head, PooledBuf, Segment, WireBuf,
+    decode_shared_envelope, encode_envelope, encode_parts, external_layout, has_externals,
+    stated_words, BodyBuf, BodyRef, Head, PooledBuf, Segment, WireBuf,
 };
 use crate::message::{Body, Envelope, ErasedMessage};
 use mpi::environment::Universe;
@@ -57,7 +57,7 @@ const EAGER_BLOCKING_MAX: usize = 2048;
 /// Direct-copy arguments this large go straight from the sender's vector, uncopied.
 const EXTERNAL_MIN: usize = 64 * 1024;
 
-use posted_recv::{PostedRecvs, SLOT_BYTES};
+use posted_recv::{PostedRecvs, SLOT_BYTES, SLOT_WORDS};
 
 /// True when this process was started by an MPI launcher (`mpirun`, `mpiexec`, `srun`).
 pub fn launched_by_mpirun() -> bool {
@@ -166,11 +166,21 @@ impl MpiEndpoint {
     }
 
     fn receive(&self) -> Option<Envelope> {
-        let (source, buf) = self.posted.borrow_mut().poll(|source, words| match words {
-            [LARGE_NOTICE] => (source, None),
-            // Owned by the one body that reads it, from a per-thread pool: no
-            // allocation and no reference counting per message.
-            _ => (source, Some(BodyBuf::Owned(PooledBuf::from_words(words)))),
+        let (source, buf) = self.posted.borrow_mut().poll(|source, slot| match slot[0] {
+            LARGE_NOTICE => (source, None),
+            first => {
+                let words = match stated_words(first) {
+                    n @ 1..=SLOT_WORDS => n,
+                    n => crate::error::abort_job(
+                        self.rank,
+                        &format!("malformed message from rank {source}: it states a length of {n} words"),
+                    ),
+                };
+                // Owned by the one body that reads it, from a per-thread pool: no
+                // allocation and no reference counting per message.
+                let buf = PooledBuf::from_words(&slot[..words]);
+                (source, Some(BodyBuf::Owned(buf)))
+            }
         })?;
         let buf = buf.unwrap_or_else(|| self.receive_large(source).into());
         let separate = buf.words().first().is_some_and(|&w| has_externals(w));

@@ -25,15 +25,15 @@ pub(super) const SLOT_BYTES: usize = 4096;
 /// itself, and 8 slowed its `MPI_Allreduce` by 10-15% against 4; they are on the runtime's own
 /// communicator now.)
 const SLOTS: usize = 4;
-const SLOT_WORDS: usize = SLOT_BYTES / 8;
+pub(super) const SLOT_WORDS: usize = SLOT_BYTES / 8;
 
 struct Slot {
     /// The persistent receive into `buf`, made once in `new` and freed in `Drop`.
     request: ffi::MPI_Request,
     /// Started and not yet seen complete: MPI may write `buf`.
     active: bool,
-    /// Source and word count once the receive completed and the message is not yet taken.
-    done: Option<(i32, usize)>,
+    /// The source once the receive completed and the message is not yet taken.
+    done: Option<i32>,
     /// From `Box::into_raw`; freed in `Drop`. Never borrowed while `active`.
     buf: *mut [u64],
 }
@@ -60,7 +60,8 @@ impl Slot {
         self.active = true;
     }
 
-    /// Tests the started receive; on completion records its source and length.
+    /// Tests the started receive; on completion records its source. (Not its length: the
+    /// message states it, which spares an `MPI_Get_count` per message.)
     fn test(&mut self) {
         debug_assert!(self.active);
         let mut flag: c_int = 0;
@@ -73,18 +74,10 @@ impl Slot {
             return;
         }
         // SAFETY: an `MPI_Status` is plain integers, for which all-zero bytes (what `MPI_Test`
-        // did not write) are valid; `count` is an out-parameter.
-        let (status, count) = unsafe {
-            let status = status.assume_init();
-            let mut count: c_int = 0;
-            ffi::MPI_Get_count(&status, ffi::RSMPI_UINT64_T, &mut count);
-            (status, count)
-        };
+        // did not write) are valid.
+        let status = unsafe { status.assume_init() };
         self.active = false;
-        // A count MPI cannot express (`MPI_UNDEFINED`, negative) reads as an empty message,
-        // which the decoder rejects with a clear error.
-        let words = usize::try_from(count).unwrap_or(0).min(SLOT_WORDS);
-        self.done = Some((status.MPI_SOURCE, words));
+        self.done = Some(status.MPI_SOURCE);
     }
 }
 
@@ -141,8 +134,9 @@ impl PostedRecvs {
         slot.done.is_some()
     }
 
-    /// If the oldest slot received a message, hands its source and words to `take` and posts
-    /// the slot again (at the next poll).
+    /// If the oldest slot received a message, hands its source and the whole slot to `take`
+    /// (the message states its length in its first word) and posts the slot again (at the next
+    /// poll).
     #[inline]
     pub(super) fn poll<R>(&mut self, take: impl FnOnce(i32, &[u64]) -> R) -> Option<R> {
         if !self.ready() {
@@ -151,11 +145,14 @@ impl PostedRecvs {
         let i = self.head;
         self.head = (i + 1) % SLOTS; // a constant: no division
         let slot = &mut self.slots[i];
-        let (source, words) = slot.done.take().expect("ready");
+        let source = slot.done.take().expect("ready");
         // SAFETY: the receive into this buffer completed (`test` saw it), so MPI no longer
         // writes it, and it is not started again until `take` returned (see `ready`).
-        let data: &[u64] = unsafe { &(&*slot.buf)[..words] };
+        let data: &mut [u64] = unsafe { &mut *slot.buf };
         let out = take(source, data);
+        // An empty message would leave the previous first word in place and read as that
+        // message again: clear it, so one reads as malformed instead.
+        data[0] = 0;
         self.taken = Some(i);
         Some(out)
     }
