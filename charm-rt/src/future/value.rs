@@ -69,6 +69,8 @@ impl<P: Pod> Message for Bulk<P> {
     }
 }
 
+// The result tag: one byte, written as bincode writes a `u8` (without going through serde,
+// which cost more than the rest of a small reply's encoding).
 const OK: u8 = 0;
 const ERR: u8 = 1;
 
@@ -79,11 +81,11 @@ impl<W: Value> Message for ReplyMsg<W> {
     fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
         match &self.0 {
             Ok(w) => {
-                enc.serde(&OK);
+                enc.serde_raw(&[OK]);
                 w.encode(enc)
             }
             Err(e) => {
-                enc.serde(&ERR);
+                enc.serde_raw(&[ERR]);
                 enc.serde(e)
             }
         }
@@ -96,7 +98,7 @@ pub struct ErrorMsg(pub CallError);
 
 impl Message for ErrorMsg {
     fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
-        enc.serde(&ERR);
+        enc.serde_raw(&[ERR]);
         enc.serde(&self.0)
     }
 }
@@ -107,7 +109,7 @@ pub struct Done;
 
 impl Message for Done {
     fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
-        enc.serde(&OK);
+        enc.serde_raw(&[OK]);
     }
 }
 
@@ -126,7 +128,7 @@ impl<W: Value> Message for GatherPart<W> {
     fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
         match &self.0 {
             Ok(items) => {
-                enc.serde(&OK);
+                enc.serde_raw(&[OK]);
                 enc.serde(&(items.len() as u32));
                 for (i, w) in items {
                     enc.serde(i);
@@ -134,7 +136,7 @@ impl<W: Value> Message for GatherPart<W> {
                 }
             }
             Err(e) => {
-                enc.serde(&ERR);
+                enc.serde_raw(&[ERR]);
                 enc.serde(e)
             }
         }
@@ -146,7 +148,8 @@ fn decode_tagged<T>(
     ok: impl FnOnce(&mut Decoder<'_>) -> Result<T, CodecError>,
 ) -> Result<Result<T, CallError>, CodecError> {
     let mut d = w.decoder()?;
-    let r = match d.serde::<u8>()? {
+    let [tag] = d.serde_raw::<1>()?;
+    let r = match tag {
         OK => Ok(ok(&mut d)?),
         ERR => Err(d.serde::<CallError>()?),
         t => return Err(CodecError(format!("bad result tag {t}"))),
