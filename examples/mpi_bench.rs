@@ -1,6 +1,10 @@
 //! MPI benchmark harness: raw rsmpi ping-pong (the floor) against charm-rs ping-pong between two
 //! chares on ranks 0 and 1, plain and awaitable, in the same run and the same process pair.
 //!
+//! A second bare loop, "polled", receives the way a runtime must (any source, into a reused
+//! buffer posted in advance, polled with `MPI_Test` so the rank could do other work): the
+//! difference between it and charm-rs is what the runtime itself adds.
+//!
 //! ```sh
 //! cargo build --release --features mpi --example mpi_bench
 //! mpirun -n 2 target/release/examples/mpi_bench        # add --allow-run-as-root as root
@@ -61,6 +65,57 @@ impl Bench {
             }
             if me == 0 {
                 t.elapsed().as_secs_f64() * 1e6 / (2 * iters) as f64
+            } else {
+                0.0
+            }
+        })
+        .expect("run under mpirun with the mpi feature")
+    }
+
+    /// Bare polled ping-pong of `size` bytes (small sizes only: the slot is 4 KiB): every
+    /// message is received from any source into a reused slot whose receive was posted before
+    /// the message was sent, and noticed by polling it with `test`, with no runtime work at all.
+    /// Returns the one-way time in microseconds (rank 0) or 0 (rank 1).
+    pub fn polled_pingpong(&mut self, size: usize, iters: u64) -> f64 {
+        with_world(|world| {
+            let me = world.rank();
+            let other = world.process_at_rank(1 - me);
+            let out = vec![1u8; size.max(1)];
+            let mut slot = vec![0u8; 4096];
+            let mut t = Instant::now();
+            let poll_one = |slot: &mut [u8], send_first: bool| {
+                mpi::request::scope(|scope| {
+                    let mut req = world
+                        .any_process()
+                        .immediate_receive_into_with_tag(scope, slot, TAG_RAW);
+                    if send_first {
+                        other.send_with_tag(&out[..], TAG_RAW);
+                    }
+                    loop {
+                        match req.test() {
+                            Ok(_) => break,
+                            Err(r) => req = r,
+                        }
+                        std::hint::spin_loop();
+                    }
+                });
+            };
+            world.barrier();
+            for i in 0..iters + iters / 10 {
+                if i == iters / 10 {
+                    t = Instant::now(); // after warm-up
+                }
+                // Rank 0 posts its receive, sends, and polls for the answer; rank 1 polls for
+                // the message, then answers.
+                poll_one(&mut slot, me == 0);
+                if me == 1 {
+                    other.send_with_tag(&out[..], TAG_RAW);
+                }
+            }
+            let us = t.elapsed().as_secs_f64() * 1e6 / (2 * iters) as f64;
+            world.barrier();
+            if me == 0 {
+                us
             } else {
                 0.0
             }
@@ -219,9 +274,10 @@ fn main() {
 
         println!("charm-rs vs raw rsmpi, 2 ranks, payload Vec<u8> (direct copy); one-way times");
         println!(
-            "{:>9} | {:>9} {:>9} {:>6} | {:>9} {:>6} | {:>10} {:>10} {:>6}",
+            "{:>9} | {:>9} {:>9} {:>9} {:>6} | {:>9} {:>6} | {:>10} {:>10} {:>6}",
             "size",
             "raw us",
+            "polled us",
             "charm us",
             "ratio",
             "await us",
@@ -242,6 +298,12 @@ fn main() {
         for size in sizes {
             let iters = iters_for(size);
             let raw = g.raw_pingpong_ret(size, iters).await.unwrap()[0];
+            let polled = if size <= 4096 {
+                let us = g.polled_pingpong_ret(size, iters).await.unwrap()[0];
+                format!("{us:.3}")
+            } else {
+                "-".to_string()
+            };
 
             ITERS.with(|i| i.set(iters));
             let warm = Future::new();
@@ -267,9 +329,10 @@ fn main() {
 
             let mbs = |us: f64| size as f64 / us;
             println!(
-                "{:>9} | {:>9.3} {:>9.3} {:>6.2} | {:>9.3} {:>6.2} | {:>10.1} {:>10.1} {:>6.2}",
+                "{:>9} | {:>9.3} {:>9} {:>9.3} {:>6.2} | {:>9.3} {:>6.2} | {:>10.1} {:>10.1} {:>6.2}",
                 size,
                 raw,
+                polled,
                 plain,
                 plain / raw,
                 awaited,
