@@ -255,10 +255,12 @@ fn env_count(name: &str, default: u64) -> u64 {
 
 fn iters_for(size: usize) -> u64 {
     let default = match size {
-        0..=1024 => 20_000,
-        1025..=65536 => 2_000,
-        65537..=1_048_576 => 200,
-        _ => 20,
+        // Each size runs for 0.1 s or more, so that one stall of the machine (a few ms, now and
+        // then) cannot double a time.
+        0..=1024 => 200_000,
+        1025..=65536 => 10_000,
+        65537..=1_048_576 => 1_000,
+        _ => 50,
     };
     // `BENCH_ITERS` overrides the round trips per size (long runs for profilers).
     env_count("BENCH_ITERS", default)
