@@ -46,7 +46,7 @@ pub fn spawn_entry(cx: &CallCx, method: &'static str, fut: impl Future<Output = 
 }
 
 /// A decoder over an encoded body (external direct-copy arguments are taken without a copy).
-#[inline]
+#[inline(always)]
 pub fn decoder(body: &mut Body) -> Result<Decoder<'_>, DispatchError> {
     match body {
         Body::Wire(w) => Ok(w.decoder()?),

@@ -63,6 +63,7 @@ impl WireBody {
     }
 
     /// A decoder over the body; external arguments are handed over without a copy.
+    #[inline(always)]
     pub fn decoder(&mut self) -> Result<Decoder<'_>, CodecError> {
         let bytes = &self.buf.as_bytes()[self.start as usize..];
         match &mut self.external {

@@ -65,7 +65,7 @@ pub(crate) fn decode_owned(name: &syn::Ident, args: &[Arg]) -> TokenStream {
         ArgKind::BulkVec(p) | ArgKind::BulkSlice(p) => quote!(__d.bulk_vec::<#p>()?),
     });
     quote! {
-        let mut __d = #rt::decoder(&mut __b)?;
+        let mut __d = #rt::decoder(__b)?;
         let __args = #ident(#(#fields,)*);
         __d.finish()?;
     }
@@ -83,7 +83,7 @@ pub(crate) fn decode_borrowed(args: &[Arg]) -> TokenStream {
         }
     });
     quote! {
-        let mut __d = #rt::decoder(&mut __b)?;
+        let mut __d = #rt::decoder(__b)?;
         #(#lets)*
         __d.finish()?;
     }

@@ -64,7 +64,7 @@ fn arm(m: &ImplModel, e: &Entry) -> TokenStream {
             #id => {
                 let __args = match body {
                     #rt::Body::Typed(__m) => #rt::take_typed::<#ident>(__m)?,
-                    mut __b => {
+                    ref mut __b => {
                         #decode_owned
                         __args
                     }
@@ -86,7 +86,7 @@ fn arm(m: &ImplModel, e: &Entry) -> TokenStream {
                     let __args = #rt::take_typed::<#ident>(__m)?;
                     #recv.#name(#(#owned_args),*)
                 }
-                mut __b => {
+                ref mut __b => {
                     #decode_borrowed
                     #recv.#name(#(#borrowed_args),*)
                 }
@@ -146,10 +146,10 @@ pub(crate) fn dispatch(m: &ImplModel) -> TokenStream {
     });
     let signature = match m.mode {
         Mode::Exclusive => {
-            quote!(fn dispatch(&mut self, entry: #rt::EntryId, body: #rt::Body, cx: #rt::CallCx))
+            quote!(fn dispatch(&mut self, entry: #rt::EntryId, mut body: #rt::Body, cx: #rt::CallCx))
         }
         Mode::Shared => {
-            quote!(fn dispatch(this: &::std::rc::Rc<Self>, entry: #rt::EntryId, body: #rt::Body, cx: #rt::CallCx))
+            quote!(fn dispatch(this: &::std::rc::Rc<Self>, entry: #rt::EntryId, mut body: #rt::Body, cx: #rt::CallCx))
         }
     };
     let tr = match m.mode {
@@ -158,7 +158,9 @@ pub(crate) fn dispatch(m: &ImplModel) -> TokenStream {
     };
     quote! {
         impl #tr for #ty {
-            #[allow(unused_variables, unreachable_code)]
+            // The body is decoded where it lies (`ref mut`): moving it into a local first copied a
+            // struct the caller had just written, which stalled the processor's store forwarding.
+            #[allow(unused_variables, unused_mut, unreachable_code)]
             #signature -> ::core::result::Result<#rt::Dispatched, #rt::DispatchError> {
                 match entry {
                     #(#arms)*
@@ -188,10 +190,11 @@ pub(crate) fn construct(m: &ImplModel) -> TokenStream {
         Mode::Shared => quote!(#rt::Shared(::std::rc::Rc::new(__chare))),
     };
     quote! {
-        fn __charm_construct(body: #rt::Body) -> ::core::result::Result<::std::boxed::Box<dyn #rt::ChareObject>, #rt::DispatchError> {
+        #[allow(unused_mut)]
+        fn __charm_construct(mut body: #rt::Body) -> ::core::result::Result<::std::boxed::Box<dyn #rt::ChareObject>, #rt::DispatchError> {
             let __args = match body {
                 #rt::Body::Typed(__m) => #rt::take_typed::<#ident>(__m)?,
-                mut __b => {
+                ref mut __b => {
                     #decode
                     __args
                 }

@@ -127,6 +127,7 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
     let elem_ret_fn = has_ret.then(|| {
         quote! {
             #(#cfgs)* #(#docs)* #sep #elem_ret
+            #[inline]
             #[track_caller]
             #[allow(clippy::too_many_arguments)]
             #vis fn #ret_name(&self, #(#ps),*) -> ::charm_rt::Reply<#r> {
@@ -177,6 +178,7 @@ fn entry_stubs(e: &Entry) -> (TokenStream, TokenStream) {
         }
 
         #(#cfgs)* #(#docs)* #sep #elem_aw
+        #[inline]
         #[track_caller]
         #[allow(clippy::too_many_arguments)]
         #vis fn #awaitable(&self, #(#ps),*) -> ::charm_rt::Reply<()> {

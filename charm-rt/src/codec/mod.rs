@@ -283,14 +283,48 @@ fn read_u32(b: &[u8], at: usize) -> Result<u32, CodecError> {
         .ok_or_else(|| CodecError("truncated header".into()))
 }
 
+// The decoder's errors are built out of line, so that its small functions inline into the
+// generated dispatch code. Not inlined, each returned its result through memory, and reading it
+// back with wider loads than it was written with stalled the processor (store forwarding) on
+// every message.
+#[cold]
+#[inline(never)]
+fn truncated(what: &str) -> CodecError {
+    CodecError(format!("truncated {what}"))
+}
+
+#[cold]
+#[inline(never)]
+fn truncated_section(what: &str, len: usize) -> CodecError {
+    CodecError(format!("{what} of {len} bytes is truncated"))
+}
+
+#[cold]
+#[inline(never)]
+fn missing_bulk() -> CodecError {
+    CodecError("missing direct-copy argument".into())
+}
+
+#[cold]
+#[inline(never)]
+fn unread(serde: usize, bulk: u32) -> CodecError {
+    CodecError(format!(
+        "{serde} unread serde bytes and {bulk} unread direct-copy arguments"
+    ))
+}
+
 impl<'a> Decoder<'a> {
     /// Opens a body; `bytes` must start where [`Encoder::new`] started it.
+    #[inline(always)]
     pub fn new(bytes: &'a [u8]) -> Result<Self, CodecError> {
-        let serde_len = read_u32(bytes, 0)? as usize;
-        let bulk_left = read_u32(bytes, 4)?;
-        let serde = bytes.get(8..8 + serde_len).ok_or_else(|| {
-            CodecError(format!("serde section of {serde_len} bytes is truncated"))
-        })?;
+        let Some((head, _)) = bytes.split_first_chunk::<8>() else {
+            return Err(truncated("header"));
+        };
+        let serde_len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let bulk_left = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+        let Some(serde) = bytes.get(8..8 + serde_len) else {
+            return Err(truncated_section("serde section", serde_len));
+        };
         let bulk_start = (8 + serde_len).next_multiple_of(8);
         let bulk = bytes.get(bulk_start..).unwrap_or(&[]);
         Ok(Decoder {
@@ -302,6 +336,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// Opens a body whose external arguments were received into `external` (taken on decode).
+    #[inline]
     pub fn with_externals(
         bytes: &'a [u8],
         external: &'a mut [Segment],
@@ -343,48 +378,55 @@ impl<'a> Decoder<'a> {
         Ok(*head)
     }
 
+    #[inline(always)]
     fn next_bulk(&mut self) -> Result<BulkRef<'a>, CodecError> {
         if self.bulk_left == 0 {
-            return Err(CodecError("missing direct-copy argument".into()));
+            return Err(missing_bulk());
         }
         self.bulk_left -= 1;
-        let len_bytes = self
-            .bulk
-            .get(..8)
-            .ok_or_else(|| CodecError("truncated direct-copy length".into()))?;
-        let word = u64::from_le_bytes(len_bytes.try_into().unwrap());
+        let Some((len_bytes, _)) = self.bulk.split_first_chunk::<8>() else {
+            return Err(truncated("direct-copy length"));
+        };
+        let word = u64::from_le_bytes(*len_bytes);
         let len = (word & LEN_MASK) as usize;
         if word & EXTERNAL_BIT != 0 {
-            self.bulk = &self.bulk[8..];
-            let missing = || CodecError("external direct-copy argument was not received".into());
-            let seg = match std::mem::replace(&mut self.external, Ext::Shared(&[])) {
-                Ext::Unique(segs) => {
-                    let (first, rest) = segs.split_first_mut().ok_or_else(missing)?;
-                    self.external = Ext::Unique(rest);
-                    if first.as_bytes().len() != len {
-                        return Err(CodecError("external argument has the wrong length".into()));
-                    }
-                    BulkRef::External(first)
-                }
-                Ext::Shared(segs) => {
-                    let (first, rest) = segs.split_first().ok_or_else(missing)?;
-                    self.external = Ext::Shared(rest);
-                    if first.as_bytes().len() != len {
-                        return Err(CodecError("external argument has the wrong length".into()));
-                    }
-                    BulkRef::SharedExternal(first)
-                }
-            };
-            return Ok(seg);
+            return self.next_external(len);
         }
-        let data = self.bulk.get(8..8 + len).ok_or_else(|| {
-            CodecError(format!("direct-copy argument of {len} bytes is truncated"))
-        })?;
+        let Some(data) = self.bulk.get(8..8 + len) else {
+            return Err(truncated_section("direct-copy argument", len));
+        };
         let next = (8 + len).next_multiple_of(8).min(self.bulk.len());
         self.bulk = &self.bulk[next..];
         Ok(BulkRef::Inline(data))
     }
 
+    /// The next argument, which arrived outside the message (`len` bytes).
+    #[inline(never)]
+    fn next_external(&mut self, len: usize) -> Result<BulkRef<'a>, CodecError> {
+        self.bulk = &self.bulk[8..];
+        let missing = || CodecError("external direct-copy argument was not received".into());
+        let seg = match std::mem::replace(&mut self.external, Ext::Shared(&[])) {
+            Ext::Unique(segs) => {
+                let (first, rest) = segs.split_first_mut().ok_or_else(missing)?;
+                self.external = Ext::Unique(rest);
+                if first.as_bytes().len() != len {
+                    return Err(CodecError("external argument has the wrong length".into()));
+                }
+                BulkRef::External(first)
+            }
+            Ext::Shared(segs) => {
+                let (first, rest) = segs.split_first().ok_or_else(missing)?;
+                self.external = Ext::Shared(rest);
+                if first.as_bytes().len() != len {
+                    return Err(CodecError("external argument has the wrong length".into()));
+                }
+                BulkRef::SharedExternal(first)
+            }
+        };
+        Ok(seg)
+    }
+
+    #[inline]
     fn view<P: Pod>(bytes: &'a [u8]) -> Result<Cow<'a, [P]>, CodecError> {
         if !bytes.len().is_multiple_of(std::mem::size_of::<P>()) {
             return Err(CodecError(format!(
@@ -410,6 +452,7 @@ impl<'a> Decoder<'a> {
 
     /// Reads the next direct-copy argument into an owned `Vec`: taken without a copy when it
     /// arrived as an external segment of the same element layout, else one memcpy.
+    #[inline(always)]
     pub fn bulk_vec<P: Pod>(&mut self) -> Result<Vec<P>, CodecError> {
         match self.next_bulk()? {
             BulkRef::External(s) => {
@@ -427,13 +470,10 @@ impl<'a> Decoder<'a> {
     }
 
     /// Checks that every argument was consumed.
+    #[inline(always)]
     pub fn finish(self) -> Result<(), CodecError> {
         if !self.serde.is_empty() || self.bulk_left != 0 {
-            return Err(CodecError(format!(
-                "{} unread serde bytes and {} unread direct-copy arguments",
-                self.serde.len(),
-                self.bulk_left
-            )));
+            return Err(unread(self.serde.len(), self.bulk_left));
         }
         Ok(())
     }

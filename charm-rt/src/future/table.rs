@@ -69,6 +69,10 @@ impl FutureTable {
         }
     }
 
+    /// A new pending future. Inlined into the caller, so the id it returns stays in registers
+    /// (returned through memory, it was read back with wider loads than it was written with,
+    /// which stalled the processor on every awaitable call).
+    #[inline]
     pub(crate) fn create(
         &mut self,
         expected: u32,
@@ -89,13 +93,7 @@ impl FutureTable {
         };
         let slot = match self.free.pop() {
             Some(i) => i,
-            None => {
-                self.slots.push(Slot {
-                    gen: 0,
-                    pending: None,
-                });
-                (self.slots.len() - 1) as u32
-            }
+            None => self.grow(),
         };
         let s = &mut self.slots[slot as usize];
         s.gen = s.gen.wrapping_add(1);
@@ -105,6 +103,16 @@ impl FutureTable {
             slot,
             gen: s.gen,
         }
+    }
+
+    /// A new slot (the table only grows when every slot is in use).
+    #[cold]
+    fn grow(&mut self) -> u32 {
+        self.slots.push(Slot {
+            gen: 0,
+            pending: None,
+        });
+        (self.slots.len() - 1) as u32
     }
 
     fn pending_mut(&mut self, id: FutureId) -> Option<&mut Pending> {
@@ -257,11 +265,15 @@ impl FutureTable {
 
     fn release(&mut self, id: FutureId) {
         let s = &mut self.slots[id.slot as usize];
-        if let Some(p) = s.pending.take() {
+        // Read and dropped in place: moving the whole entry out stalled on the fields just
+        // written (see `create`).
+        if let Some(p) = &s.pending {
+            let (at, expected) = (p.created_at, p.expected);
+            s.pending = None;
             if self.recent.len() == RECENT {
                 self.recent.pop_front();
             }
-            self.recent.push_back((id, p.created_at, p.expected));
+            self.recent.push_back((id, at, expected));
             self.free.push(id.slot);
         }
     }
