@@ -147,7 +147,9 @@ impl PostedRecvs {
         let slot = &mut self.slots[i];
         let source = slot.done.take().expect("ready");
         // SAFETY: the receive into this buffer completed (`test` saw it), so MPI no longer
-        // writes it, and it is not started again until `take` returned (see `ready`).
+        // writes it, and it is not started again before the next poll (see `ready`), after this
+        // borrow ends. The buffer is reached only through this slot's pointer, so the borrow is
+        // the only one; it is valid and initialized (allocated zeroed in `new`).
         let data: &mut [u64] = unsafe { &mut *slot.buf };
         let out = take(source, data);
         // An empty message would leave the previous first word in place and read as that
