@@ -30,7 +30,7 @@ use std::future::Future;
 #[inline]
 pub fn complete<W: Value>(cx: &CallCx, w: W) {
     if cx.reply.is_some() {
-        with_pe(|pe| pe.complete(cx, w))
+        with_pe(|pe| crate::collections::deliver::complete(pe, cx, w))
     }
 }
 

@@ -71,6 +71,7 @@ mod message;
 mod reduction;
 mod scheduler;
 mod sections;
+mod services;
 mod start;
 
 #[doc(hidden)]

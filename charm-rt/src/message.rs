@@ -1,8 +1,11 @@
-//! What travels between PEs: an envelope (destination, entry method, reply address) and a body.
+//! What travels between PEs: an envelope (a handler's address, a reply address) and a body.
+//!
+//! Nothing here knows which services exist: a destination is a handler id, an entry number and
+//! address words that the owning service writes and reads.
 
 use crate::codec::{self, BodyBuf, CodecError, Decoder, Encoder, Segment, WireBuf};
-use crate::ids::{CollectionId, EntryId, TypeId};
-use crate::index::Index;
+use crate::ids::EntryId;
+use smallvec::SmallVec;
 use std::any::Any;
 
 /// The arguments of one entry-method call, or a value for a future: something that can be moved
@@ -120,6 +123,27 @@ pub struct FutureId {
     pub gen: u32,
 }
 
+impl FutureId {
+    /// The id as two address words.
+    #[inline(always)]
+    pub fn to_words(self) -> [u64; 2] {
+        [
+            u64::from(self.pe) | u64::from(self.slot) << 32,
+            u64::from(self.gen),
+        ]
+    }
+
+    /// The id from two address words (the inverse of [`FutureId::to_words`]).
+    #[inline(always)]
+    pub fn from_words(a: u64, b: u64) -> Self {
+        FutureId {
+            pe: a as u32,
+            slot: (a >> 32) as u32,
+            gen: b as u32,
+        }
+    }
+}
+
 impl std::fmt::Display for FutureId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "future {}:{}.{}", self.pe, self.slot, self.gen)
@@ -137,98 +161,91 @@ pub struct ReplyTo {
     pub value: bool,
 }
 
-/// How a collection is laid out.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
-pub enum Kind {
-    /// One chare on one PE.
-    Single {
-        /// Its PE.
-        pe: u32,
-    },
-    /// One element per PE.
-    Group,
-    /// Dense array, block-mapped onto PEs.
-    Array,
+/// Which handler takes a message on the receiving PE. The service that owns a kind of message
+/// registers its handler under its id (see the scheduler's handler table); the wire layer only
+/// carries the number.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct HandlerId(pub u8);
+
+/// A message's address on its PE, in words whose meaning its handler defines: two inline (every
+/// frequent kind fits), more on the heap.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Addr(SmallVec<[u64; 2]>);
+
+impl Addr {
+    /// An address of two words.
+    #[inline(always)]
+    pub fn two(a: u64, b: u64) -> Self {
+        Addr(SmallVec::from_buf([a, b]))
+    }
+
+    /// An address of any number of words.
+    pub fn from_words(words: &[u64]) -> Self {
+        Addr(SmallVec::from_slice(words))
+    }
+
+    /// The words.
+    #[inline(always)]
+    pub fn words(&self) -> &[u64] {
+        &self.0
+    }
+
+    /// Word `i`, or an error naming the handler's kind when the address is too short (a
+    /// malformed message from another process).
+    #[inline(always)]
+    pub fn word(&self, i: usize) -> Result<u64, CodecError> {
+        match self.0.get(i) {
+            Some(&w) => Ok(w),
+            None => Err(short_addr(i, self.0.len())),
+        }
+    }
+
+    /// Appends a word.
+    pub fn push(&mut self, w: u64) {
+        self.0.push(w)
+    }
 }
 
-/// Everything a PE needs to know about a collection to host its elements and address them.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
-pub struct CollectionMeta {
-    /// Job-wide id.
-    pub id: CollectionId,
-    /// Chare type of the elements.
-    pub type_id: TypeId,
-    /// Layout.
-    pub kind: Kind,
-    /// Shape (arrays), `(num_pes)` for groups, `(1)` for a single chare.
-    pub shape: Index,
-    /// Number of PEs of the job.
-    pub num_pes: u32,
+#[cold]
+fn short_addr(i: usize, len: usize) -> CodecError {
+    CodecError(format!("address of {len} words has no word {i}"))
 }
 
-/// Runtime-internal messages.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
-pub enum Control {
-    /// End the PE's scheduler with this exit code.
-    Exit(i32),
-    /// (To PE 0) resolve this future at the next quiescence.
-    QdStart(FutureId),
-    /// (From PE 0) report your message counts once idle, for this wave.
-    QdRequest(u32),
-    /// (To PE 0) the counts for this wave (in the body).
-    QdReply(u32),
-    /// (Never leaves its PE) a coroutine that yielded, queued behind the messages ahead of it:
-    /// make it ready again. Its task's slot and generation.
-    Resume(u32, u32),
+/// Where an envelope goes on its PE: the handler, an entry (the entry method of an element
+/// call, or a sub-kind the handler defines) and the handler's address words.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Dest {
+    /// Which handler takes it.
+    pub handler: HandlerId,
+    /// Entry method, or a handler-defined number (0 when unused).
+    pub entry: EntryId,
+    /// The handler's address words.
+    pub addr: Addr,
 }
 
-/// Steps of a reduction.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
-pub enum RedPhase {
-    /// A partial result from a child PE in the tree.
-    Up,
-    /// An allreduce result from the parent PE.
-    Down,
-    /// An allreduce partial from the hosting PE at this index (all-to-all exchange).
-    Exchange(u8),
-}
+impl Dest {
+    /// The two address words of a two-word address (what most handlers use), or an error for a
+    /// malformed message.
+    #[inline(always)]
+    pub fn pair(&self) -> Result<(u64, u64), CodecError> {
+        match *self.addr.words() {
+            [a, b] => Ok((a, b)),
+            ref w => Err(CodecError(format!(
+                "address of {} words where two were expected",
+                w.len()
+            ))),
+        }
+    }
 
-/// Where an envelope goes on its PE.
-#[derive(Debug)]
-pub enum Dest {
-    /// One element of a collection.
-    Element {
-        /// The collection.
-        coll: CollectionId,
-        /// Row-major position of the element.
-        elem: u32,
-    },
-    /// Every element of a collection that lives on the receiving PE.
-    Broadcast {
-        /// The collection.
-        coll: CollectionId,
-    },
-    /// Construct the receiving PE's elements of a new collection.
-    Create(Box<CollectionMeta>),
-    /// A value for a future.
-    Future(FutureId),
-    /// A partial or final result of a reduction.
-    Reduction {
-        /// The collection.
-        coll: CollectionId,
-        /// Reduction number.
-        seq: u32,
-        /// Which step.
-        phase: RedPhase,
-    },
-    /// A runtime-internal message.
-    Control(Control),
-    /// A value on a channel.
-    Channel(Box<crate::channel::ChanAddr>),
-    /// A global value for this PE.
-    Global(Box<crate::globals::GlobalAddr>),
-    /// A section's membership, a call to its members or a step of one of its reductions.
-    Section(Box<crate::sections::SectionDest>),
+    /// A destination of two address words.
+    #[inline(always)]
+    pub fn two(handler: HandlerId, entry: EntryId, a: u64, b: u64) -> Self {
+        Dest {
+            handler,
+            entry,
+            addr: Addr::two(a, b),
+        }
+    }
 }
 
 /// A message with its address.
@@ -236,12 +253,22 @@ pub enum Dest {
 pub struct Envelope {
     /// Where it goes.
     pub dest: Dest,
-    /// Entry method (0 when the destination is not an entry method).
-    pub entry: EntryId,
     /// Where the result goes, when the caller asked for one.
     pub reply: Option<ReplyTo>,
     /// The payload.
     pub body: Body,
+}
+
+impl Envelope {
+    /// An envelope with no reply address.
+    #[inline]
+    pub fn new(dest: Dest, body: Body) -> Self {
+        Envelope {
+            dest,
+            reply: None,
+            body,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -249,7 +276,7 @@ mod size_tests {
     #[test]
     fn envelopes_stay_small() {
         // Every message moves one of these through queues: a regression guard on its size
-        // (80 bytes: Dest 24, Body 32, reply 16, entry 4).
+        // (80 bytes: Dest 32 (address words 24, entry 4, handler 1), Body 32, reply 16).
         use std::mem::size_of;
         let sizes = (
             size_of::<super::Envelope>(),

@@ -37,8 +37,10 @@ where
     F: FnOnce() -> Fut + 'static,
     Fut: Future<Output = ()> + 'static,
 {
-    // Build the chare registry now, so a problem with it is reported once, before any PE runs.
+    // Build the chare registry and the handler table now, so a problem with either is reported
+    // once, before any PE runs.
     crate::collections::chare::registry();
+    crate::services::all();
     #[cfg(feature = "mpi")]
     if crate::machine::mpi::launched_by_mpirun() {
         return run_mpi(cfg, main);
@@ -54,7 +56,7 @@ where
                 .name(name)
                 .spawn(move || {
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_pe(profile, Box::new(ep), None)
+                        run_pe(profile, Box::new(ep), crate::services::all(), None)
                     }))
                     .unwrap_or_else(|p| {
                         crate::error::abort_job(
@@ -67,7 +69,12 @@ where
         })
         .collect();
     let main: MainFn = Box::new(move || Box::pin(main()));
-    let code = run_pe(cfg.profile, Box::new(first), Some(main));
+    let code = run_pe(
+        cfg.profile,
+        Box::new(first),
+        crate::services::all(),
+        Some(main),
+    );
     for t in others {
         if t.join().is_err() {
             eprintln!("charm-rs: a PE thread ended abnormally");
@@ -100,7 +107,7 @@ where
     } else {
         None
     };
-    run_pe(cfg.profile, Box::new(ep), main)
+    run_pe(cfg.profile, Box::new(ep), crate::services::all(), main)
 }
 
 /// Ends the job on every PE with `code`. The calling entry method finishes; nothing else runs.
@@ -166,11 +173,7 @@ pub async fn wait_until(mut cond: impl FnMut() -> bool) {
                 .current
                 .get()
                 .unwrap_or_else(|| panic!("charm-rs: wait_until is for coroutines of chares"));
-            let c = pe
-                .collections
-                .borrow()
-                .get(&ctx.coll)
-                .cloned()
+            let c = crate::collections::service::lookup(ctx.coll)
                 .expect("the chare's collection is on its PE");
             let off = (ctx.elem - c.first) as usize;
             c.waits

@@ -9,24 +9,69 @@
 use crate::codec::{CodecError, Encoder, Marshal};
 use crate::collections::ElemRef;
 use crate::ids::CollectionId;
-use crate::message::{Body, Dest, Message};
-use crate::scheduler::{with_pe, Pe};
-use std::cell::Cell;
+use crate::message::{Addr, Body, Dest, Envelope, HandlerId, Message};
+use crate::scheduler::{with_pe, Handler, Pe, Services};
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 /// An element: collection and row-major position.
-pub(crate) type Addr = (CollectionId, u32);
+pub(crate) type ElemAddr = (CollectionId, u32);
 
-/// Names one direction of a channel: messages from `from` to `to`, channel number `k`.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
-pub struct ChanAddr {
-    to: Addr,
-    from: Addr,
+/// A value on a channel; address: [`ChanAddr::words`].
+pub(crate) const CHANNEL: HandlerId = HandlerId(7);
+
+pub(crate) fn register(s: &mut Services) {
+    s.handle(CHANNEL, Handler::new("channel value", arrived));
+    s.hooks
+        .shutdown
+        .push(|_| drop(std::mem::take(&mut *channels().borrow_mut())));
+}
+
+thread_local! {
+    /// This PE's channel ends (one PE per thread).
+    static CHANNELS: Rc<RefCell<Channels>> = Rc::default();
+}
+
+fn channels() -> Rc<RefCell<Channels>> {
+    CHANNELS.with(Rc::clone)
+}
+
+/// Names one value of one direction of a channel: from `from` to `to`, channel number `k`,
+/// the `seq`-th value.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct ChanAddr {
+    to: ElemAddr,
+    from: ElemAddr,
     k: u32,
     seq: u64,
+}
+
+impl ChanAddr {
+    /// As address words: receiver's collection, both positions, sender's collection, number,
+    /// sequence.
+    fn words(&self) -> Addr {
+        Addr::from_words(&[
+            self.to.0 .0,
+            u64::from(self.to.1) | u64::from(self.from.1) << 32,
+            self.from.0 .0,
+            u64::from(self.k),
+            self.seq,
+        ])
+    }
+
+    fn read(a: &Addr) -> Result<Self, CodecError> {
+        let pos = a.word(1)?;
+        Ok(ChanAddr {
+            to: (CollectionId(a.word(0)?), pos as u32),
+            from: (CollectionId(a.word(2)?), (pos >> 32) as u32),
+            k: a.word(3)? as u32,
+            seq: a.word(4)?,
+        })
+    }
 }
 
 #[derive(Default)]
@@ -40,14 +85,14 @@ pub(crate) struct ChanState {
 /// each local element opened to each peer.
 #[derive(Default)]
 pub(crate) struct Channels {
-    states: HashMap<(Addr, Addr, u32), ChanState>,
-    opened: HashMap<(Addr, Addr), u32>,
+    states: HashMap<(ElemAddr, ElemAddr, u32), ChanState>,
+    opened: HashMap<(ElemAddr, ElemAddr), u32>,
 }
 
 /// One end of a channel carrying values of type `T`. Create it inside an entry method,
 /// constructor or coroutine of an element; keep it in the chare.
 pub struct Channel<T> {
-    me: Addr,
+    me: ElemAddr,
     peer: ElemRef,
     k: u32,
     sent: Cell<u64>,
@@ -80,7 +125,8 @@ impl<T: Marshal> Channel<T> {
             });
             let me = (ctx.coll, ctx.elem);
             let them = (peer.collection(), peer.position() as u32);
-            let mut chans = pe.channels.borrow_mut();
+            let all = channels();
+            let mut chans = all.borrow_mut();
             let n = chans.opened.entry((me, them)).or_insert(0);
             let k = *n;
             *n += 1;
@@ -104,8 +150,12 @@ impl<T: Marshal> Channel<T> {
             k: self.k,
             seq,
         };
-        let dest = Dest::Channel(Box::new(addr));
-        with_pe(|pe| pe.route_typed(self.peer.pe(), dest, 0, None, ChanMsg(value)));
+        let dest = Dest {
+            handler: CHANNEL,
+            entry: 0,
+            addr: addr.words(),
+        };
+        with_pe(|pe| pe.route_typed(self.peer.pe(), dest, None, ChanMsg(value)));
     }
 
     /// The next value, in sending order (await it in a coroutine).
@@ -130,7 +180,7 @@ impl<T: Marshal> Channel<T> {
 /// Charm4py's `iwait`).
 #[must_use = "futures do nothing unless awaited"]
 pub struct Recv<T> {
-    key: (Addr, Addr, u32),
+    key: (ElemAddr, ElemAddr, u32),
     _t: PhantomData<fn() -> T>,
 }
 
@@ -157,8 +207,9 @@ impl<T: Marshal> std::future::Future for Recv<T> {
     type Output = T;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let key = self.key;
-        let body = with_pe(|pe| {
-            let mut chans = pe.channels.borrow_mut();
+        let body = with_pe(|_| {
+            let all = channels();
+            let mut chans = all.borrow_mut();
             let st = chans.states.entry(key).or_default();
             match st.early.remove(&st.next) {
                 Some(b) => {
@@ -180,11 +231,18 @@ impl<T: Marshal> std::future::Future for Recv<T> {
     }
 }
 
+/// The handler of channel values.
+fn arrived(pe: &Pe, env: Envelope) {
+    let addr = ChanAddr::read(&env.dest.addr).unwrap_or_else(|e| pe.malformed(&env, e));
+    pe.channel_arrived(addr, env.body)
+}
+
 impl Pe {
     /// A channel value arrived for a local element.
-    pub(crate) fn channel_arrived(&self, addr: ChanAddr, body: Body) {
+    fn channel_arrived(&self, addr: ChanAddr, body: Body) {
         let waker = {
-            let mut chans = self.channels.borrow_mut();
+            let all = channels();
+            let mut chans = all.borrow_mut();
             let st = chans
                 .states
                 .entry((addr.to, addr.from, addr.k))

@@ -1,18 +1,15 @@
 //! Envelopes as bytes, for layers that cross an address-space boundary.
 //!
 //! A wire message is a header followed, at the next 8-byte boundary, by the body in the usual
-//! codec layout. The header of the frequent destinations (element calls, broadcasts, future
-//! values, reduction steps) is a fixed binary layout written and read with a few stores and
-//! loads; rare destinations (creation, control, channels, globals, sections) go through serde:
+//! codec layout. The header is a fixed binary layout written and read with a few stores and
+//! loads, whatever the handler: the handler's address words follow the first word, two of them
+//! inline (every frequent kind fits), any other number after a count.
 //!
 //! ```text
-//! word 0: kind u8 | flags u8 | words u16 | entry u32
-//! Element:   coll u64 | elem u32 | 0u32
-//! Broadcast: coll u64
-//! Future:    pe u32 | slot u32 | gen u32 | 0u32
-//! Reduction: coll u64 | seq u32 | phase u8 | exchange index u8 | 0u16
-//! Other:     serde_len u32 | 0u32 | serde bytes | pad to 8
-//! reply (flag HAS_REPLY): pe u32 | slot u32 | gen u32 | 0u32
+//! word 0: handler u8 | flags u8 | words u16 | entry u32
+//! address (two words):           word | word
+//! address (flag LONG_ADDR):      count u64 | count words
+//! reply (flag HAS_REPLY):        pe u32 | slot u32 | gen u32 | 0u32
 //! ```
 //!
 //! `words` is the whole message's length in 8-byte words (0 when it does not fit 16 bits): a
@@ -20,49 +17,23 @@
 //! MPI (`MPI_Get_count` cost about 3% of a small message's one-way time).
 //!
 //! Typed bodies are encoded here; already encoded bodies (broadcasts) are appended as they are.
+//! Which handler ids exist, and what their words mean, is not known here.
 
 use super::{encode_with_externals, BodyBuf, CodecError, Externals, WireBuf};
-use crate::ids::CollectionId;
-use crate::ids::EntryId;
 use crate::message::{
-    Body, CollectionMeta, Control, Dest, Envelope, ErasedMessage, FutureId, RedPhase, ReplyTo,
-    WireBody,
+    Addr, Body, Dest, Envelope, ErasedMessage, FutureId, HandlerId, ReplyTo, WireBody,
 };
-use serde::{Deserialize, Serialize};
-
-const KIND_ELEMENT: u8 = 1;
-const KIND_BROADCAST: u8 = 2;
-const KIND_FUTURE: u8 = 3;
-const KIND_REDUCTION: u8 = 4;
-const KIND_OTHER: u8 = 5;
 
 const HAS_REPLY: u8 = 1;
 const REPLY_GATHER: u8 = 2;
 const REPLY_VALUE: u8 = 4;
 /// Some direct-copy arguments travel outside the message (so most receivers skip looking).
 const HAS_EXTERNALS: u8 = 8;
-
-/// Destinations rare enough that serde's cost does not matter.
-#[derive(Serialize, Deserialize)]
-enum OtherDest {
-    Create(CollectionMeta),
-    Control(Control),
-    Channel(crate::channel::ChanAddr),
-    Global(crate::globals::GlobalAddr),
-    Section(crate::sections::SectionDest),
-}
+/// The address is not two words: a count and the words follow.
+const LONG_ADDR: u8 = 16;
 
 fn future_words(f: FutureId) -> [u64; 2] {
     [u64::from(f.pe) | u64::from(f.slot) << 32, u64::from(f.gen)]
-}
-
-fn phase_word(p: RedPhase) -> u64 {
-    let (phase, index) = match p {
-        RedPhase::Up => (0u64, 0u8),
-        RedPhase::Down => (1, 0),
-        RedPhase::Exchange(i) => (2, i),
-    };
-    phase << 32 | u64::from(index) << 40
 }
 
 /// Appends `env` to `buf` as a wire message (header, then body at an 8-byte boundary), padded to
@@ -80,7 +51,6 @@ pub fn encode_envelope<'a>(
     };
     let head = Head {
         dest: &env.dest,
-        entry: env.entry,
         reply: env.reply,
     };
     encode_parts(head, body, buf, external_min)
@@ -91,8 +61,6 @@ pub fn encode_envelope<'a>(
 pub struct Head<'a> {
     /// Where the message goes.
     pub dest: &'a Dest,
-    /// Entry method (0 when the destination is not one).
-    pub entry: EntryId,
     /// Where the result goes.
     pub reply: Option<ReplyTo>,
 }
@@ -109,6 +77,7 @@ pub enum BodyRef<'a> {
 }
 
 /// Like [`encode_envelope`], for an envelope given in borrowed parts.
+#[inline]
 pub fn encode_parts<'a>(
     head: Head<'_>,
     body: BodyRef<'a>,
@@ -127,45 +96,20 @@ pub fn encode_parts<'a>(
             flags |= REPLY_VALUE;
         }
     }
-    let kind = match head.dest {
-        Dest::Element { .. } => KIND_ELEMENT,
-        Dest::Broadcast { .. } => KIND_BROADCAST,
-        Dest::Future(_) => KIND_FUTURE,
-        Dest::Reduction { .. } => KIND_REDUCTION,
-        _ => KIND_OTHER,
-    };
-    let word0 = u64::from(kind) | u64::from(flags) << 8 | u64::from(head.entry) << 32;
+    let words = head.dest.addr.words();
+    if words.len() != 2 {
+        flags |= LONG_ADDR;
+    }
+    let word0 =
+        u64::from(head.dest.handler.0) | u64::from(flags) << 8 | u64::from(head.dest.entry) << 32;
     buf.push_u64(word0);
-    match head.dest {
-        Dest::Element { coll, elem } => {
-            buf.push_u64(coll.0);
-            buf.push_u64(u64::from(*elem));
-        }
-        Dest::Broadcast { coll } => buf.push_u64(coll.0),
-        Dest::Future(id) => {
-            let [a, b] = future_words(*id);
-            buf.push_u64(a);
-            buf.push_u64(b);
-        }
-        Dest::Reduction { coll, seq, phase } => {
-            buf.push_u64(coll.0);
-            buf.push_u64(u64::from(*seq) | phase_word(*phase));
-        }
-        _ => {
-            let other = match head.dest {
-                Dest::Create(meta) => OtherDest::Create(**meta),
-                Dest::Control(c) => OtherDest::Control(*c),
-                Dest::Channel(a) => OtherDest::Channel(**a),
-                Dest::Global(a) => OtherDest::Global((**a).clone()),
-                Dest::Section(d) => OtherDest::Section(**d),
-                _ => unreachable!("frequent destinations have a fixed header"),
-            };
-            let at = buf.len();
-            buf.push_u64(0);
-            super::serde_append(buf, &other);
-            let serde_len = buf.len() - at - 8;
-            buf.patch_u32(at, u32::try_from(serde_len).expect("header over 4 GiB"));
-            buf.align8();
+    if let [a, b] = *words {
+        buf.push_u64(a);
+        buf.push_u64(b);
+    } else {
+        buf.push_u64(words.len() as u64);
+        for &w in words {
+            buf.push_u64(w);
         }
     }
     if let Some(r) = head.reply {
@@ -189,8 +133,8 @@ pub fn encode_parts<'a>(
         }
     };
     buf.align8();
-    let words = (buf.len() - start) / 8;
-    let mut word0 = word0 | u64::from(u16::try_from(words).unwrap_or(0)) << 16;
+    let total = (buf.len() - start) / 8;
+    let mut word0 = word0 | u64::from(u16::try_from(total).unwrap_or(0)) << 16;
     if !externals.is_empty() {
         word0 |= u64::from(HAS_EXTERNALS) << 8;
     }
@@ -218,17 +162,21 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
+    #[inline(always)]
     fn take<const N: usize>(&mut self) -> Result<[u8; N], CodecError> {
-        let b = self
-            .bytes
-            .get(self.at..self.at + N)
-            .ok_or_else(|| CodecError("truncated message header".into()))?;
-        self.at += N;
-        Ok(b.try_into().expect("N bytes"))
+        match self.bytes.get(self.at..self.at + N) {
+            Some(b) => {
+                self.at += N;
+                Ok(b.try_into().expect("N bytes"))
+            }
+            None => Err(truncated()),
+        }
     }
+    #[inline(always)]
     fn u32(&mut self) -> Result<u32, CodecError> {
         Ok(u32::from_le_bytes(self.take()?))
     }
+    #[inline(always)]
     fn u64(&mut self) -> Result<u64, CodecError> {
         Ok(u64::from_le_bytes(self.take()?))
     }
@@ -243,6 +191,11 @@ impl Reader<'_> {
     }
 }
 
+#[cold]
+fn truncated() -> CodecError {
+    CodecError("truncated message header".into())
+}
+
 /// Reads a wire message back into an envelope whose body refers to the same buffer.
 pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
     decode_shared_envelope(buf.into())
@@ -251,12 +204,12 @@ pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
 /// Like [`decode_envelope`], for a buffer already shared (a layer may recycle it once the
 /// envelope's body is gone).
 pub fn decode_shared_envelope(buf: BodyBuf) -> Result<Envelope, CodecError> {
-    let (dest, entry, reply, body_start) = {
+    let (dest, reply, body_start) = {
         let mut r = Reader {
             bytes: buf.as_bytes(),
             at: 0,
         };
-        let [kind, flags, w0, w1] = r.take()?;
+        let [handler, flags, w0, w1] = r.take()?;
         let stated = usize::from(u16::from_le_bytes([w0, w1]));
         if stated != 0 && stated * 8 != buf.len() {
             return Err(CodecError(format!(
@@ -265,53 +218,27 @@ pub fn decode_shared_envelope(buf: BodyBuf) -> Result<Envelope, CodecError> {
             )));
         }
         let entry = r.u32()?;
-        let dest = match kind {
-            KIND_ELEMENT => {
-                let coll = CollectionId(r.u64()?);
-                let elem = r.u32()?;
-                r.u32()?;
-                Dest::Element { coll, elem }
+        let addr = if flags & LONG_ADDR == 0 {
+            let a = r.u64()?;
+            Addr::two(a, r.u64()?)
+        } else {
+            let n = r.u64()?;
+            // Bounded by what arrived: a stated count longer than the message is an error, not
+            // an allocation.
+            let n = usize::try_from(n)
+                .ok()
+                .filter(|&n| n <= (r.bytes.len() - r.at) / 8)
+                .ok_or_else(truncated)?;
+            let mut words = Vec::with_capacity(n);
+            for _ in 0..n {
+                words.push(r.u64()?);
             }
-            KIND_BROADCAST => Dest::Broadcast {
-                coll: CollectionId(r.u64()?),
-            },
-            KIND_FUTURE => Dest::Future(r.future()?),
-            KIND_REDUCTION => {
-                let coll = CollectionId(r.u64()?);
-                let seq = r.u32()?;
-                let [p, i, _, _] = r.take()?;
-                let phase = match p {
-                    0 => RedPhase::Up,
-                    1 => RedPhase::Down,
-                    2 => RedPhase::Exchange(i),
-                    _ => return Err(CodecError(format!("unknown reduction step {p}"))),
-                };
-                Dest::Reduction { coll, seq, phase }
-            }
-            KIND_OTHER => {
-                let len = r.u32()? as usize;
-                r.u32()?;
-                let bytes = r
-                    .bytes
-                    .get(r.at..r.at + len)
-                    .ok_or_else(|| CodecError("truncated message header".into()))?;
-                let other: OtherDest = super::serde_exact(bytes)?;
-                r.at = (r.at + len).next_multiple_of(8);
-                match other {
-                    OtherDest::Create(meta) => Dest::Create(Box::new(meta)),
-                    OtherDest::Control(Control::Resume(..)) => {
-                        return Err(CodecError(
-                            "a control message that never leaves its PE arrived from another"
-                                .into(),
-                        ))
-                    }
-                    OtherDest::Control(c) => Dest::Control(c),
-                    OtherDest::Channel(a) => Dest::Channel(Box::new(a)),
-                    OtherDest::Global(a) => Dest::Global(Box::new(a)),
-                    OtherDest::Section(d) => Dest::Section(Box::new(d)),
-                }
-            }
-            k => return Err(CodecError(format!("unknown message kind {k}"))),
+            Addr::from_words(&words)
+        };
+        let dest = Dest {
+            handler: HandlerId(handler),
+            entry,
+            addr,
         };
         let reply = if flags & HAS_REPLY != 0 {
             Some(ReplyTo {
@@ -322,7 +249,7 @@ pub fn decode_shared_envelope(buf: BodyBuf) -> Result<Envelope, CodecError> {
         } else {
             None
         };
-        (dest, entry, reply, r.at)
+        (dest, reply, r.at)
     };
     if body_start + 8 > buf.len() {
         return Err(CodecError("message has no body".into()));
@@ -332,19 +259,13 @@ pub fn decode_shared_envelope(buf: BodyBuf) -> Result<Envelope, CodecError> {
         start: body_start as u32,
         external: None,
     });
-    Ok(Envelope {
-        dest,
-        entry,
-        reply,
-        body,
-    })
+    Ok(Envelope { dest, reply, body })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::Decoder;
-    use crate::future::value::Serde;
+    use crate::codec::{Decoder, Encoder};
     use crate::message::Message;
 
     fn round_trip(env: &Envelope) -> Envelope {
@@ -354,53 +275,75 @@ mod tests {
         decode_envelope(buf).unwrap()
     }
 
-    #[test]
-    fn element_call_with_reply() {
-        let env = Envelope {
-            dest: Dest::Element {
-                coll: CollectionId(7),
-                elem: 3,
+    struct Pair(u32, String);
+    impl Message for Pair {
+        fn encode<'a>(&'a self, e: &mut Encoder<'_, 'a>) {
+            e.serde(&(self.0, &self.1))
+        }
+    }
+
+    struct Bytes(Vec<u8>);
+    impl Message for Bytes {
+        fn encode<'a>(&'a self, e: &mut Encoder<'_, 'a>) {
+            e.bulk(&self.0[..])
+        }
+    }
+
+    fn reply() -> ReplyTo {
+        ReplyTo {
+            future: FutureId {
+                pe: 1,
+                slot: 2,
+                gen: 3,
             },
-            entry: 42,
-            reply: Some(ReplyTo {
-                future: FutureId {
-                    pe: 1,
-                    slot: 2,
-                    gen: 3,
-                },
-                gather: true,
-                value: false,
-            }),
-            body: Body::Typed(Box::new(Serde((5u32, "x".to_string())))),
+            gather: true,
+            value: false,
+        }
+    }
+
+    #[test]
+    fn two_word_address_with_reply() {
+        let env = Envelope {
+            dest: Dest::two(HandlerId(9), 42, 7, 3),
+            reply: Some(reply()),
+            body: Body::Typed(Box::new(Pair(5, "x".into()))),
         };
-        let back = round_trip(&env);
-        assert!(matches!(
-            back.dest,
-            Dest::Element {
-                coll: CollectionId(7),
-                elem: 3
-            }
-        ));
-        assert_eq!(back.entry, 42);
+        let mut buf = WireBuf::new();
+        encode_envelope(&env, &mut buf, usize::MAX);
+        // Header of a call with a reply: first word, two address words, two reply words.
+        let back = decode_envelope(buf).unwrap();
+        assert_eq!(back.dest, env.dest);
         assert_eq!(back.reply, env.reply);
         let Body::Wire(w) = back.body else {
             panic!("wire body")
         };
+        assert_eq!(w.start, 40);
         let mut d = Decoder::new(w.bytes()).unwrap();
         assert_eq!(d.serde::<(u32, String)>().unwrap(), (5, "x".to_string()));
     }
 
     #[test]
+    fn addresses_of_any_length_round_trip() {
+        for n in [0usize, 1, 3, 7] {
+            let words: Vec<u64> = (0..n as u64).map(|i| i * 0x1_0000_0001 + 5).collect();
+            let env = Envelope::new(
+                Dest {
+                    handler: HandlerId(200),
+                    entry: 0xdead_beef,
+                    addr: Addr::from_words(&words),
+                },
+                Body::Empty,
+            );
+            let back = round_trip(&env);
+            assert_eq!(back.dest, env.dest, "{n} words");
+            assert_eq!(back.reply, None);
+        }
+    }
+
+    #[test]
     fn encoded_body_is_kept() {
         let w = WireBody::new(crate::codec::encode_to_buf(|e| e.bulk(&[1.0f64, 2.0][..])));
-        let env = Envelope {
-            dest: Dest::Broadcast {
-                coll: CollectionId(1),
-            },
-            entry: 9,
-            reply: None,
-            body: Body::Wire(w),
-        };
+        let env = Envelope::new(Dest::two(HandlerId(2), 9, 1, 0), Body::Wire(w));
         let Body::Wire(w) = round_trip(&env).body else {
             panic!()
         };
@@ -415,21 +358,10 @@ mod tests {
 
     #[test]
     fn header_says_whether_arguments_travel_separately() {
-        struct Big(Vec<f64>);
-        impl Message for Big {
-            fn encode<'a>(&'a self, e: &mut crate::codec::Encoder<'_, 'a>) {
-                e.bulk(&self.0[..])
-            }
-        }
-        let env = Envelope {
-            dest: Dest::Element {
-                coll: CollectionId(1),
-                elem: 0,
-            },
-            entry: 5,
-            reply: None,
-            body: Body::Typed(Box::new(Big(vec![1.5; 64]))),
-        };
+        let env = Envelope::new(
+            Dest::two(HandlerId(1), 5, 1, 0),
+            Body::Typed(Box::new(Bytes(vec![1; 512]))),
+        );
         for (min, separate) in [(usize::MAX, false), (64, true)] {
             let mut buf = WireBuf::new();
             let ext = encode_envelope(&env, &mut buf, min);
@@ -437,7 +369,7 @@ mod tests {
             assert_eq!(has_externals(buf.words()[0]), separate);
             drop(ext);
             let back = decode_envelope(buf).unwrap();
-            assert_eq!(back.entry, 5);
+            assert_eq!(back.dest.entry, 5);
         }
     }
 
@@ -451,113 +383,31 @@ mod tests {
     }
 
     #[test]
-    fn fixed_headers_round_trip() {
-        let f = FutureId {
-            pe: 5,
-            slot: 6,
-            gen: 7,
-        };
-        let dests = [
-            Dest::Broadcast {
-                coll: CollectionId(u64::MAX),
+    fn a_long_address_count_beyond_the_message_is_an_error() {
+        let env = Envelope::new(
+            Dest {
+                handler: HandlerId(3),
+                entry: 0,
+                addr: Addr::from_words(&[1, 2, 3]),
             },
-            Dest::Future(f),
-            Dest::Reduction {
-                coll: CollectionId(9),
-                seq: 11,
-                phase: RedPhase::Exchange(3),
-            },
-            Dest::Reduction {
-                coll: CollectionId(9),
-                seq: 12,
-                phase: RedPhase::Down,
-            },
-        ];
-        for dest in dests {
-            let want = format!("{dest:?}");
-            let env = Envelope {
-                dest,
-                entry: 0xdead_beef,
-                reply: Some(ReplyTo {
-                    future: f,
-                    gather: false,
-                    value: true,
-                }),
-                body: Body::Empty,
-            };
-            let back = round_trip(&env);
-            assert_eq!(format!("{:?}", back.dest), want);
-            assert_eq!(back.entry, 0xdead_beef);
-            assert_eq!(back.reply, env.reply);
-        }
-    }
-
-    struct Unit;
-    impl Message for Unit {
-        fn encode<'a>(&'a self, _: &mut crate::codec::Encoder<'_, 'a>) {}
-    }
-
-    #[test]
-    fn section_message() {
-        use crate::sections::{SectionDest, SectionId, SectionStep};
-        let d = SectionDest {
-            id: SectionId(5 << 40 | 9),
-            step: SectionStep::Reduction {
-                seq: 7,
-                phase: RedPhase::Exchange(3),
-            },
-        };
-        let env = Envelope {
-            dest: Dest::Section(Box::new(d)),
-            entry: 11,
-            reply: None,
-            body: Body::Typed(Box::new(Unit)),
-        };
-        match round_trip(&env).dest {
-            Dest::Section(back) => assert_eq!(*back, d),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn control_message() {
-        let env = Envelope {
-            dest: Dest::Control(Control::Exit(3)),
-            entry: 0,
-            reply: None,
-            body: Body::Typed(Box::new(Unit)),
-        };
-        assert!(matches!(
-            round_trip(&env).dest,
-            Dest::Control(Control::Exit(3))
-        ));
-    }
-
-    #[test]
-    fn local_only_control_from_the_network_is_an_error() {
-        let env = Envelope {
-            dest: Dest::Control(Control::Resume(1, 2)),
-            entry: 0,
-            reply: None,
-            body: Body::Empty,
-        };
+            Body::Empty,
+        );
         let mut buf = WireBuf::new();
         encode_envelope(&env, &mut buf, usize::MAX);
-        let err = decode_envelope(buf).expect_err("a resume marker is local only");
-        assert!(err.0.contains("never leaves its PE"), "{err}");
+        let mut words = buf.words().to_vec();
+        words[0] &= !(0xffff << 16); // no stated length, so only the count is wrong
+        words[1] = u64::MAX / 2;
+        let n = words.len() * 8;
+        let err = decode_envelope(WireBuf::from_words(words, n)).expect_err("count too long");
+        assert!(err.0.contains("truncated"), "{err}");
     }
 
     #[test]
     fn message_states_its_length() {
-        let env = Envelope {
-            dest: Dest::Element {
-                coll: CollectionId(4),
-                elem: 1,
-            },
-            entry: 3,
-            reply: None,
-            body: Body::Typed(Box::new(crate::future::value::Bulk(vec![7u8; 8]))),
-        };
+        let env = Envelope::new(
+            Dest::two(HandlerId(1), 3, 4, 1),
+            Body::Typed(Box::new(Bytes(vec![7u8; 8]))),
+        );
         let mut buf = WireBuf::new();
         encode_envelope(&env, &mut buf, usize::MAX);
         assert_eq!(stated_words(buf.words()[0]) * 8, buf.len());
@@ -571,16 +421,10 @@ mod tests {
 
     #[test]
     fn a_message_too_long_to_state_its_length_states_zero() {
-        let env = Envelope {
-            dest: Dest::Future(FutureId {
-                pe: 0,
-                slot: 1,
-                gen: 2,
-            }),
-            entry: 0,
-            reply: None,
-            body: Body::Typed(Box::new(crate::future::value::Bulk(vec![1u8; 600_000]))),
-        };
+        let env = Envelope::new(
+            Dest::two(HandlerId(4), 0, 1 << 32, 2),
+            Body::Typed(Box::new(Bytes(vec![1u8; 600_000]))),
+        );
         let mut buf = WireBuf::new();
         encode_envelope(&env, &mut buf, usize::MAX);
         assert!(buf.len() > 8 * 0xffff);

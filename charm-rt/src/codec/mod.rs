@@ -197,6 +197,37 @@ pub(crate) fn serde_exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecE
     Ok(v)
 }
 
+/// An address carrying a serde value, for kinds of message rare enough that serde's cost does
+/// not matter and whose address is more than a few numbers: its byte length, then its bytes
+/// packed into little-endian words.
+pub(crate) fn serde_addr<T: Serialize + ?Sized>(v: &T) -> crate::message::Addr {
+    let mut buf = WireBuf::new();
+    serde_append(&mut buf, v);
+    let len = buf.len();
+    buf.align8();
+    let mut addr = crate::message::Addr::from_words(&[len as u64]);
+    for &w in buf.words() {
+        addr.push(w);
+    }
+    addr
+}
+
+/// Reads a value written by [`serde_addr`].
+pub(crate) fn addr_serde<T: DeserializeOwned>(
+    addr: &crate::message::Addr,
+) -> Result<T, CodecError> {
+    let (len, words) = match addr.words().split_first() {
+        Some((&len, words)) => (len, words),
+        None => return Err(CodecError("empty address".into())),
+    };
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let len = usize::try_from(len)
+        .ok()
+        .filter(|&n| n <= bytes.len())
+        .ok_or_else(|| CodecError(format!("address states {len} bytes, has {}", bytes.len())))?;
+    serde_exact(&bytes[..len])
+}
+
 /// The external arguments a body refers to, in order: byte length and element size.
 pub fn external_layout(bytes: &[u8]) -> Result<SmallVec<[(usize, usize); 2]>, CodecError> {
     let serde_len = read_u32(bytes, 0)? as usize;

@@ -6,7 +6,7 @@ use super::{CollectionRef, ElemRef};
 use crate::codec::{self, Marshal};
 use crate::future::Future;
 use crate::ids::EntryId;
-use crate::message::{Body, Dest, Envelope, FutureId, WireBody};
+use crate::message::{Body, Envelope, FutureId, WireBody};
 use crate::scheduler::Pe;
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
@@ -123,29 +123,18 @@ impl<T: Serialize + serde::de::DeserializeOwned + Send + 'static> Callback<T> {
         };
         match self.target {
             // A future holds serde values (`Future::send`), an entry method decodes its arguments.
-            Target::Future(f) => pe.send_future_typed(f, crate::future::value::Serde(value)),
+            Target::Future(f) => {
+                crate::future::service::send_typed(pe, f, crate::future::value::Serde(value))
+            }
             Target::Elem(e, entry, coding) => {
-                let env = Envelope {
-                    dest: Dest::Element {
-                        coll: e.collection(),
-                        elem: e.position() as u32,
-                    },
-                    entry,
-                    reply: None,
-                    body: Body::Wire(encode(coding)),
-                };
+                let env = Envelope::new(super::elem_dest(&e, entry), Body::Wire(encode(coding)));
                 pe.route(e.pe(), env);
             }
             Target::Broadcast(c, entry, coding) => {
                 let body = encode(coding);
                 for p in c.hosting_pes() {
-                    let env = Envelope {
-                        dest: Dest::Broadcast { coll: c.id() },
-                        entry,
-                        reply: None,
-                        body: Body::Wire(body.clone()),
-                    };
-                    pe.route(p as usize, env);
+                    let dest = super::broadcast_dest(c.id(), entry);
+                    pe.route(p as usize, Envelope::new(dest, Body::Wire(body.clone())));
                 }
             }
             Target::Section(s, entry, coding) => {

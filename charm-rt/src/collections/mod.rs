@@ -3,18 +3,24 @@
 
 pub mod callback;
 pub(crate) mod chare;
+pub(crate) mod deliver;
+pub(crate) mod meta;
 pub(crate) mod placement;
+pub(crate) mod service;
 pub(crate) mod table;
+
+pub(crate) use meta::{CollectionMeta, Kind};
 
 use crate::codec;
 use crate::future::value::{Serde, Value};
 use crate::future::{BroadcastReply, Reply};
 use crate::ids::{CollectionId, EntryId};
 use crate::index::Index;
-use crate::message::{Body, CollectionMeta, Dest, Envelope, Kind, Message, ReplyTo, WireBody};
+use crate::message::{Body, Dest, Envelope, Message, ReplyTo, WireBody};
 use crate::scheduler::{with_pe, ElemCtx, Pe};
 use chare::ChareStruct;
 use serde::{Deserialize, Serialize};
+use service::{local, BROADCAST, CREATE, ELEMENT};
 use std::panic::Location;
 
 /// An untyped reference to a whole collection (what a generated `XProxy` wraps).
@@ -144,17 +150,17 @@ pub fn create<C: ChareStruct, A: Message>(layout: Layout, args: A) -> Collection
                         );
                         p as u32
                     }
-                    None => {
-                        let n = pe.next_single.get();
-                        pe.next_single.set(n.wrapping_add(1));
+                    None => local(|l| {
+                        let n = l.next_single.get();
+                        l.next_single.set(n.wrapping_add(1));
                         n % pe.num_pes as u32
-                    }
+                    }),
                 };
                 (Kind::Single { pe: target }, Index::from(1))
             }
         };
         let meta = CollectionMeta {
-            id: pe.new_collection_id(),
+            id: service::new_collection_id(pe),
             type_id: C::TYPE_ID,
             kind,
             shape,
@@ -176,26 +182,30 @@ pub fn create<C: ChareStruct, A: Message>(layout: Layout, args: A) -> Collection
 }
 
 fn create_env(meta: CollectionMeta, body: Body) -> Envelope {
-    Envelope {
-        dest: Dest::Create(Box::new(meta)),
+    let dest = Dest {
+        handler: CREATE,
         entry: 0,
-        reply: None,
-        body,
-    }
+        addr: codec::serde_addr(&meta),
+    };
+    Envelope::new(dest, body)
 }
 
 /// Sends a call to one element, fire-and-forget.
 #[inline]
 pub fn send<A: Message>(to: &ElemRef, entry: EntryId, args: A) {
-    with_pe(|pe| pe.route_typed(to.pe as usize, elem_dest(to), entry, None, args))
+    with_pe(|pe| pe.route_typed(to.pe as usize, elem_dest(to, entry), None, args))
 }
 
+/// The address of a call to one element.
+#[inline(always)]
+pub(crate) fn elem_dest(to: &ElemRef, entry: EntryId) -> Dest {
+    Dest::two(ELEMENT, entry, to.coll.0, u64::from(to.elem))
+}
+
+/// The address of a broadcast to a collection's elements on one PE.
 #[inline]
-fn elem_dest(to: &ElemRef) -> Dest {
-    Dest::Element {
-        coll: to.coll,
-        elem: to.elem,
-    }
+pub(crate) fn broadcast_dest(coll: CollectionId, entry: EntryId) -> Dest {
+    Dest::two(BROADCAST, entry, coll.0, 0)
 }
 
 #[inline]
@@ -212,7 +222,7 @@ fn call_in<A: Message>(
         gather: false,
         value,
     });
-    pe.route_typed(to.pe as usize, elem_dest(to), entry, reply, args);
+    pe.route_typed(to.pe as usize, elem_dest(to, entry), reply, args);
 }
 
 /// Sends a call to one element; the reply resolves when the method completed.
@@ -248,15 +258,12 @@ fn broadcast_in(
 ) {
     let w = WireBody::new(codec::encode_to_buf(|e| args.encode_erased(e)));
     for p in coll.hosting_pes() {
-        pe.route(
-            p as usize,
-            Envelope {
-                dest: Dest::Broadcast { coll: coll.id() },
-                entry,
-                reply,
-                body: Body::Wire(w.clone()),
-            },
-        );
+        let env = Envelope {
+            dest: broadcast_dest(coll.id(), entry),
+            reply,
+            body: Body::Wire(w.clone()),
+        };
+        pe.route(p as usize, env);
     }
 }
 
@@ -343,10 +350,10 @@ pub fn this_elem(type_name: &'static str, type_id: crate::ids::TypeId) -> ElemRe
 
 fn current_meta(pe: &Pe) -> Option<CollectionMeta> {
     let ElemCtx { coll, .. } = pe.current.get()?;
-    if let Some(m) = pe.constructing.get().filter(|m| m.id == coll) {
+    if let Some(m) = local(|l| l.constructing.get()).filter(|m| m.id == coll) {
         return Some(m);
     }
-    pe.collections.borrow().get(&coll).map(|c| c.meta)
+    service::lookup(coll).map(|c| c.meta)
 }
 
 /// Index of the element whose entry method, coroutine or constructor is running.

@@ -1,6 +1,6 @@
 //! Which PE hosts which element: groups one per PE, arrays block-mapped, balanced to within one.
 
-use crate::message::{CollectionMeta, Kind};
+use super::meta::{CollectionMeta, Kind};
 use std::ops::Range;
 
 /// Number of elements.

@@ -1,8 +1,9 @@
 //! The elements a PE hosts for one collection.
 
 use super::chare::ChareObject;
+use super::meta::CollectionMeta;
 use crate::ids::EntryId;
-use crate::message::{Body, CollectionMeta, ReplyTo};
+use crate::message::{Body, ReplyTo};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::task::Waker;

@@ -5,6 +5,7 @@
 //! creating PE can await it. The results of awaitable calls arrive through [`Reply`] and
 //! [`BroadcastReply`], which the generated proxy methods return.
 
+pub(crate) mod service;
 pub(crate) mod table;
 pub(crate) mod value;
 mod wait;
@@ -15,6 +16,7 @@ use crate::error::CallError;
 use crate::message::FutureId;
 use crate::scheduler::{try_with_pe, with_pe, Pe};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use service::table;
 use std::future::IntoFuture;
 use std::marker::PhantomData;
 use std::panic::Location;
@@ -34,7 +36,7 @@ fn poll_values(
             ));
         }
         let task = pe.polled_task(cx.waker());
-        pe.futures.borrow_mut().poll_take(id, cx.waker(), task)
+        table(|t| t.borrow_mut().poll_take(id, cx.waker(), task))
     });
     match r {
         Ok(Some(v)) => Poll::Ready(v),
@@ -95,11 +97,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Future<T> {
 
     /// A new future whose creation site (named in errors) is `at`.
     pub(crate) fn new_at(at: &'static Location<'static>) -> Self {
-        let id = with_pe(|pe| {
-            pe.futures
-                .borrow_mut()
-                .create(1, decode_plain::<Serde<T>>, at)
-        });
+        let id = with_pe(|_| table(|t| t.borrow_mut().create(1, decode_plain::<Serde<T>>, at)));
         Future {
             id,
             _t: PhantomData,
@@ -118,7 +116,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Future<T> {
 
     /// True once the value arrived (only meaningful on the creating PE).
     pub fn is_ready(&self) -> bool {
-        try_with_pe(|pe| pe.futures.borrow().is_ready(self.id)).unwrap_or(false)
+        try_with_pe(|_| table(|t| t.borrow().is_ready(self.id))).unwrap_or(false)
     }
 
     /// Waits for the value (same as `.await` on the future).
@@ -131,7 +129,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Future<T> {
 }
 
 fn send_value<M: crate::message::Message>(id: FutureId, msg: M) {
-    with_pe(|pe| pe.send_future_typed(id, msg))
+    with_pe(|pe| service::send_typed(pe, id, msg))
 }
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> IntoFuture for Future<T> {
@@ -184,11 +182,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> MultiFuture<T> {
     pub fn new(n: usize) -> Self {
         let at = Location::caller();
         let n = u32::try_from(n).expect("too many values");
-        let id = with_pe(|pe| {
-            pe.futures
-                .borrow_mut()
-                .create(n, decode_plain::<Serde<T>>, at)
-        });
+        let id = with_pe(|_| table(|t| t.borrow_mut().create(n, decode_plain::<Serde<T>>, at)));
         MultiFuture {
             id,
             _t: PhantomData,
@@ -207,7 +201,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> MultiFuture<T> {
 
     /// True once all values arrived.
     pub fn is_ready(&self) -> bool {
-        try_with_pe(|pe| pe.futures.borrow().is_ready(self.id)).unwrap_or(false)
+        try_with_pe(|_| table(|t| t.borrow().is_ready(self.id))).unwrap_or(false)
     }
 }
 
@@ -258,9 +252,10 @@ pub struct Reply<T> {
 }
 
 impl<T> Reply<T> {
-    pub(crate) fn create<W: Value<Output = T>>(pe: &Pe, at: &'static Location<'static>) -> Self {
+    #[inline]
+    pub(crate) fn create<W: Value<Output = T>>(_: &Pe, at: &'static Location<'static>) -> Self {
         Reply {
-            id: pe.futures.borrow_mut().create(1, decode_reply::<W>, at),
+            id: table(|t| t.borrow_mut().create(1, decode_reply::<W>, at)),
             done: false,
             unpack: unpack_reply::<W>,
         }
@@ -272,17 +267,15 @@ impl<T> Reply<T> {
 
     /// Whether the reply already arrived.
     pub fn is_ready(&self) -> bool {
-        self.done || try_with_pe(|pe| pe.futures.borrow().is_ready(self.id)).unwrap_or(false)
+        self.done || try_with_pe(|_| table(|t| t.borrow().is_ready(self.id))).unwrap_or(false)
     }
 }
 
 impl Reply<()> {
-    pub(crate) fn create_done(pe: &Pe, at: &'static Location<'static>) -> Self {
+    #[inline]
+    pub(crate) fn create_done(_: &Pe, at: &'static Location<'static>) -> Self {
         Reply {
-            id: pe
-                .futures
-                .borrow_mut()
-                .create(1, decode_reply::<Serde<()>>, at),
+            id: table(|t| t.borrow_mut().create(1, decode_reply::<Serde<()>>, at)),
             done: false,
             unpack: value::unpack_done,
         }
@@ -299,10 +292,13 @@ impl<T> std::future::Future for Reply<T> {
 }
 
 fn abandon(id: FutureId) {
-    try_with_pe(|pe| {
-        if let Ok(mut t) = pe.futures.try_borrow_mut() {
-            t.abandon(id)
-        }
+    // Off a PE (a reply dropped after its job ended) there is nothing to abandon.
+    try_with_pe(|_| {
+        service::try_table(|t| {
+            if let Ok(mut t) = t.try_borrow_mut() {
+                t.abandon(id)
+            }
+        })
     });
 }
 
@@ -337,9 +333,7 @@ impl<T> BroadcastReply<T> {
                 gen: 0,
             }
         } else {
-            pe.futures
-                .borrow_mut()
-                .create(parts, decode_gather::<W>, at)
+            table(|t| t.borrow_mut().create(parts, decode_gather::<W>, at))
         };
         BroadcastReply {
             id,

@@ -7,9 +7,10 @@
 
 use crate::codec::{self, Marshal};
 use crate::future::MultiFuture;
-use crate::message::{Body, Dest, Envelope, FutureId, WireBody};
-use crate::scheduler::{with_pe, Pe};
+use crate::message::{Body, Dest, Envelope, FutureId, HandlerId, WireBody};
+use crate::scheduler::{with_pe, Handler, Pe, Services};
 use std::any::Any;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -21,8 +22,33 @@ pub struct GlobalAddr {
 }
 
 #[derive(Default)]
-pub(crate) struct Globals {
+struct Globals {
     values: HashMap<String, Slot>,
+}
+
+/// A global value for this PE; address: [`GlobalAddr`] (serde).
+pub(crate) const GLOBAL: HandlerId = HandlerId(8);
+
+pub(crate) fn register(s: &mut Services) {
+    s.handle(GLOBAL, Handler::new("global value", arrived));
+    s.hooks
+        .shutdown
+        .push(|_| drop(std::mem::take(&mut *globals().borrow_mut())));
+}
+
+thread_local! {
+    /// This PE's global values (one PE per thread).
+    static GLOBALS: Rc<RefCell<Globals>> = Rc::default();
+}
+
+fn globals() -> Rc<RefCell<Globals>> {
+    GLOBALS.with(Rc::clone)
+}
+
+fn arrived(pe: &Pe, env: Envelope) {
+    let addr: GlobalAddr =
+        codec::addr_serde(&env.dest.addr).unwrap_or_else(|e| pe.malformed(&env, e));
+    pe.global_arrived(addr, env.body)
 }
 
 struct Slot {
@@ -48,14 +74,13 @@ pub async fn set_global<T: Marshal>(name: &str, value: T) {
             name: name.to_string(),
             done: done.id(),
         };
+        let dest = Dest {
+            handler: GLOBAL,
+            entry: 0,
+            addr: codec::serde_addr(&addr),
+        };
         for p in 0..pe.num_pes {
-            let env = Envelope {
-                dest: Dest::Global(Box::new(addr.clone())),
-                entry: 0,
-                reply: None,
-                body: Body::Wire(body.clone()),
-            };
-            pe.route(p, env);
+            pe.route(p, Envelope::new(dest.clone(), Body::Wire(body.clone())));
         }
         done
     });
@@ -66,8 +91,9 @@ pub async fn set_global<T: Marshal>(name: &str, value: T) {
 /// value of that name reached this PE. Panics when the value was set with another type.
 #[track_caller]
 pub fn global<T: Marshal>(name: &str) -> Option<Rc<T>> {
-    with_pe(|pe| {
-        let mut g = pe.globals.borrow_mut();
+    with_pe(|_| {
+        let all = globals();
+        let mut g = all.borrow_mut();
         let slot = g.values.get_mut(name)?;
         if let Some(v) = &slot.decoded {
             return Some(
@@ -105,18 +131,18 @@ fn wrong_type<T>(name: &str) -> ! {
 
 impl Pe {
     /// A global value arrived: store it (still encoded) and confirm.
-    pub(crate) fn global_arrived(&self, addr: GlobalAddr, body: Body) {
+    fn global_arrived(&self, addr: GlobalAddr, body: Body) {
         let encoded = match body {
             Body::Wire(w) => w,
             other => other.into_wire(),
         };
-        self.globals.borrow_mut().values.insert(
+        globals().borrow_mut().values.insert(
             addr.name,
             Slot {
                 encoded,
                 decoded: None,
             },
         );
-        self.send_future_typed(addr.done, crate::future::value::Serde(()));
+        crate::future::service::send_typed(self, addr.done, crate::future::value::Serde(()));
     }
 }

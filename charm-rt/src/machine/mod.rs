@@ -59,6 +59,4 @@ pub trait Endpoint {
     fn abort(&self, code: i32) -> ! {
         std::process::exit(code)
     }
-    /// For layer-specific access (e.g. the MPI communicator).
-    fn as_any(&self) -> &dyn std::any::Any;
 }

@@ -77,8 +77,4 @@ impl Endpoint for MulticoreEndpoint {
     fn doorbell(&self) -> &Arc<Doorbell> {
         &self.peers[self.pe].doorbell
     }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }

@@ -7,11 +7,13 @@
 //! the contributors' result slots (`result.rs`).
 
 use super::ops::{decode_with, Plain};
+use super::phase::RedPhase;
 use super::reducer::{Reducer, Reducible};
 use super::result::ResultSlot;
+use super::service::local;
 use super::state::{Key, Scope};
 use crate::future::value::Serde;
-use crate::message::{Body, FutureId, RedPhase};
+use crate::message::{Body, FutureId};
 use crate::scheduler::Pe;
 use smallvec::SmallVec;
 use std::any::Any;
@@ -105,7 +107,9 @@ impl<T: Reducible> Exchanging for Exchange<T> {
             };
             match to {
                 ResultTo::Slot(s) => s.fulfil(pe, v),
-                ResultTo::Future(f) => pe.deposit(f, Body::Typed(Box::new(Serde(v)))),
+                ResultTo::Future(f) => {
+                    crate::future::service::deposit(pe, f, Body::Typed(Box::new(Serde(v))))
+                }
             }
         }
     }
@@ -179,7 +183,8 @@ pub(crate) fn contribute<T: Reducible>(
 ) {
     let key = (scope.id, seq);
     let tree = scope.tree;
-    let mut guard = pe.exchanges.borrow_mut();
+    let l = local();
+    let mut guard = l.exchanges.borrow_mut();
     let Exchanges { inflight, spare } = &mut *guard;
     let (at, fresh) = match inflight.iter().position(|(k, _)| *k == key) {
         Some(at) => (at, false),
@@ -215,7 +220,8 @@ pub(crate) fn contribute<T: Reducible>(
     if fresh {
         // Partials that came before this PE knew the value type wait in the generic state.
         let early = {
-            let mut reds = pe.reductions.borrow_mut();
+            let l2 = local();
+            let mut reds = l2.reductions.borrow_mut();
             if reds.is_empty() {
                 None
             } else {
@@ -242,7 +248,7 @@ pub(crate) fn contribute<T: Reducible>(
             .filter(|(i, _)| *i != tree.index);
         for (_, &p) in others {
             let dest = key.0.dest(seq, RedPhase::Exchange(tree.index as u8));
-            pe.route_typed(p as usize, dest, 0, None, Plain(mine.clone()));
+            pe.route_typed(p as usize, dest, None, Plain(mine.clone()));
         }
         if let Err(msg) = st.store(tree.index, mine) {
             drop(guard);
@@ -259,7 +265,8 @@ pub(crate) fn contribute<T: Reducible>(
 /// A partial from another PE, if this PE runs that allreduce here; `Err(body)` when it does
 /// not (no local contribution yet, or a reduction of the generic kind).
 pub(crate) fn arrived(pe: &Pe, key: Key, from: usize, body: Body) -> Result<(), Body> {
-    let mut guard = pe.exchanges.borrow_mut();
+    let l = local();
+    let mut guard = l.exchanges.borrow_mut();
     let Some(at) = guard.inflight.iter().position(|(k, _)| *k == key) else {
         return Err(body);
     };
@@ -281,5 +288,5 @@ pub(crate) fn arrived(pe: &Pe, key: Key, from: usize, body: Body) -> Result<(), 
 /// start the next one), and keeps its state for the next one.
 fn finish(pe: &Pe, mut st: Box<dyn Exchanging>) {
     st.finish(pe);
-    pe.exchanges.borrow_mut().spare = Some(st);
+    local().exchanges.borrow_mut().spare = Some(st);
 }

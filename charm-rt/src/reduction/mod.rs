@@ -8,11 +8,14 @@
 
 mod exchange;
 pub(crate) mod ops;
+mod phase;
 mod reducer;
 mod result;
+pub(crate) mod service;
 pub(crate) mod state;
 
-pub(crate) use exchange::Exchanges;
+pub use phase::RedPhase;
+pub(crate) use phase::{read_step, step_word};
 
 pub use reducer::{Custom, Reducer, Reducible};
 pub use result::Allreduce;

@@ -92,7 +92,7 @@ impl<T: Reducible> Ops for PlainOps<T> {
         let v = take::<T>(acc, "value");
         match self.target {
             Some(cb) => match cb.future_id() {
-                Some(f) => pe.send_future_typed(f, Serde(v)),
+                Some(f) => crate::future::service::send_typed(pe, f, Serde(v)),
                 None => cb.send_in(pe, v),
             },
             None => unreachable!("an allreduce is not delivered at the root"),
@@ -176,7 +176,7 @@ impl Ops for NopOps {
     fn deliver(&self, pe: &crate::scheduler::Pe, _: Acc) {
         match self.target {
             Some(cb) => match cb.future_id() {
-                Some(f) => pe.send_future_typed(f, Serde(())),
+                Some(f) => crate::future::service::send_typed(pe, f, Serde(())),
                 None => cb.send_in(pe, ()),
             },
             None => unreachable!("a barrier is not delivered at the root"),

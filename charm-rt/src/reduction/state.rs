@@ -2,11 +2,13 @@
 
 use super::exchange::ResultTo;
 use super::ops::{Acc, Ops, PlainOps};
+use super::phase::RedPhase;
 use super::reducer::{Reducer, Reducible};
 use super::result::{Allreduce, ResultSlot};
+use super::service::local;
 use crate::collections::table::LocalCollection;
 use crate::ids::CollectionId;
-use crate::message::{Body, Dest, Envelope, FutureId, RedPhase};
+use crate::message::{Body, Dest, Envelope, FutureId};
 use crate::scheduler::{with_pe, Pe};
 use crate::sections::SectionId;
 use std::rc::Rc;
@@ -24,7 +26,7 @@ impl ScopeId {
     /// The address of a reduction message of this scope.
     pub(crate) fn dest(self, seq: u32, phase: RedPhase) -> Dest {
         match self {
-            ScopeId::Collection(coll) => Dest::Reduction { coll, seq, phase },
+            ScopeId::Collection(coll) => super::service::dest(coll, seq, phase),
             ScopeId::Section(id) => crate::sections::reduction_dest(id, seq, phase),
         }
     }
@@ -150,8 +152,7 @@ fn next_reduction(pe: &Pe) -> (Rc<LocalCollection>, u32) {
     let ctx = pe.current.get().unwrap_or_else(|| {
         panic!("charm-rs: reductions are contributed from an entry method of a collection element")
     });
-    let coll = pe
-        .lookup(ctx.coll)
+    let coll = crate::collections::service::lookup(ctx.coll)
         .unwrap_or_else(|| panic!("charm-rs: reductions are contributed from an entry method or coroutine of a collection element (not from main, and not from a constructor: the collection is not complete yet)"));
     let off = (ctx.elem - coll.first) as usize;
     let seq = coll.red_seq[off].get();
@@ -219,7 +220,8 @@ pub(crate) fn contribute_in(
 ) {
     let key = (scope.id, seq);
     let early = {
-        let mut reds = pe.reductions.borrow_mut();
+        let l = local();
+        let mut reds = l.reductions.borrow_mut();
         let st = reds.entry(key).or_insert_with(|| new_state(scope));
         if st.ops.is_none() {
             st.ops = Some(ops.clone());
@@ -258,13 +260,14 @@ pub(crate) fn arrived(pe: &Pe, scope: &Scope<'_>, seq: u32, phase: RedPhase, bod
 
 /// The operations of a reduction, or `None` after keeping `body` for when they are known.
 fn ops_or_keep(
-    pe: &Pe,
+    _: &Pe,
     scope: &Scope<'_>,
     key: Key,
     phase: RedPhase,
     body: Body,
 ) -> Option<(Rc<dyn Ops>, Body)> {
-    let mut reds = pe.reductions.borrow_mut();
+    let l = local();
+    let mut reds = l.reductions.borrow_mut();
     let st = reds.entry(key).or_insert_with(|| new_state(scope));
     match &st.ops {
         None => {
@@ -280,7 +283,8 @@ fn ops_or_keep(
 /// hosting PE.
 fn exchange_local_done(pe: &Pe, scope: &Scope<'_>, key: Key) {
     let (acc, ops) = {
-        let mut reds = pe.reductions.borrow_mut();
+        let l = local();
+        let mut reds = l.reductions.borrow_mut();
         let Some(st) = reds.get_mut(&key) else { return };
         if st.local_left > 0 || st.sent_up {
             return;
@@ -297,7 +301,6 @@ fn exchange_local_done(pe: &Pe, scope: &Scope<'_>, key: Key) {
     for ((_, &p), msg) in others.zip(copies) {
         let env = Envelope {
             dest: key.0.dest(key.1, RedPhase::Exchange(t.index as u8)),
-            entry: 0,
             reply: None,
             body: Body::Typed(msg),
         };
@@ -322,7 +325,8 @@ fn exchange_partial(pe: &Pe, scope: &Scope<'_>, key: Key, from: usize, body: Bod
 fn store_slot(pe: &Pe, scope: &Scope<'_>, key: Key, index: usize, v: Acc) {
     let n = scope.tree.hosting.len();
     let done = {
-        let mut reds = pe.reductions.borrow_mut();
+        let l = local();
+        let mut reds = l.reductions.borrow_mut();
         let st = reds.get_mut(&key).expect("reduction state");
         if st.slots.is_empty() {
             st.slots.resize_with(n, || None);
@@ -349,7 +353,7 @@ fn store_slot(pe: &Pe, scope: &Scope<'_>, key: Key, index: usize, v: Acc) {
         let acc = acc.expect("at least one PE");
         let (_, mine) = ops.fan_out(&acc, 0, st.waiters.len());
         for (f, msg) in st.waiters.iter().zip(mine) {
-            pe.deposit(*f, Body::Typed(msg));
+            crate::future::service::deposit(pe, *f, Body::Typed(msg));
         }
     }
 }
@@ -363,7 +367,8 @@ fn child_partial(pe: &Pe, scope: &Scope<'_>, key: Key, body: Body) {
         .decode_child(body)
         .unwrap_or_else(|e| pe.abort(&format!("reduction message: {e}")));
     {
-        let mut reds = pe.reductions.borrow_mut();
+        let l = local();
+        let mut reds = l.reductions.borrow_mut();
         let st = reds.get_mut(&key).expect("state exists");
         st.acc = Some(ops.combine(st.acc.take(), v));
         st.children_left -= 1;
@@ -373,7 +378,8 @@ fn child_partial(pe: &Pe, scope: &Scope<'_>, key: Key, body: Body) {
 
 fn check_complete(pe: &Pe, scope: &Scope<'_>, key: Key) {
     let (acc, ops, target) = {
-        let mut reds = pe.reductions.borrow_mut();
+        let l = local();
+        let mut reds = l.reductions.borrow_mut();
         let Some(st) = reds.get_mut(&key) else { return };
         if st.local_left > 0 || st.children_left > 0 || st.sent_up {
             return;
@@ -392,7 +398,6 @@ fn check_complete(pe: &Pe, scope: &Scope<'_>, key: Key) {
         (Some(parent), _) => {
             let env = Envelope {
                 dest: key.0.dest(key.1, RedPhase::Up),
-                entry: 0,
                 reply: None,
                 body: Body::Typed(ops.up_message(acc)),
             };
@@ -405,7 +410,7 @@ fn check_complete(pe: &Pe, scope: &Scope<'_>, key: Key) {
 
 /// The allreduce result reached this PE: pass it on down the tree and to the local contributors.
 fn fan_out(pe: &Pe, scope: &Scope<'_>, key: Key, ops: &Rc<dyn Ops>, acc: Acc) {
-    let st = pe
+    let st = local()
         .reductions
         .borrow_mut()
         .remove(&key)
@@ -414,20 +419,19 @@ fn fan_out(pe: &Pe, scope: &Scope<'_>, key: Key, ops: &Rc<dyn Ops>, acc: Acc) {
     for (child, msg) in scope.tree.children.iter().zip(down) {
         let env = Envelope {
             dest: key.0.dest(key.1, RedPhase::Down),
-            entry: 0,
             reply: None,
             body: Body::Typed(msg),
         };
         pe.route(*child as usize, env);
     }
     for (f, msg) in st.waiters.iter().zip(mine) {
-        pe.deposit(*f, Body::Typed(msg));
+        crate::future::service::deposit(pe, *f, Body::Typed(msg));
     }
 }
 
 /// The allreduce result from the parent PE.
 fn down(pe: &Pe, scope: &Scope<'_>, key: Key, body: Body) {
-    let ops = pe
+    let ops = local()
         .reductions
         .borrow()
         .get(&key)

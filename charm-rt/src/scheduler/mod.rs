@@ -1,23 +1,23 @@
 //! The per-PE scheduler: one thread per PE runs messages and coroutines, one at a time.
 //!
-//! Each PE owns its chares, futures and tasks; nothing here is shared between threads except
-//! through the machine layer's [`Endpoint`] and the task wakers' doorbell. The scheduler never
-//! knows which layer runs.
+//! Each PE owns its tasks and its queue; nothing here is shared between threads except through
+//! the machine layer's [`Endpoint`] and the task wakers' doorbell. The scheduler never knows
+//! which layer runs, nor which services exist: arriving messages go to the handler registered
+//! for their id (see [`handlers`]), and each service keeps its own per-PE state.
 
+mod control;
 mod deliver;
+pub(crate) mod handlers;
 mod profile;
 mod qd;
 mod task;
 
+pub(crate) use handlers::{EntryFailure, Handler, Services};
 pub(crate) use task::{Origin, TaskKey};
 
-use crate::codec::Head;
-use crate::collections::table::LocalCollection;
-use crate::future::table::FutureTable;
-use crate::ids::CollectionId;
-use crate::ids::EntryId;
+use crate::codec::{CodecError, Head};
 use crate::machine::{Endpoint, IdleState};
-use crate::message::{Body, Control, Dest, Envelope, FutureId, Message, ReplyTo};
+use crate::message::{Body, Dest, Envelope, Message, ReplyTo};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
@@ -30,7 +30,7 @@ use task::{Task, TaskTable, TaskWaker, WakeShared};
 /// The element an entry method or coroutine runs for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ElemCtx {
-    pub coll: CollectionId,
+    pub coll: crate::ids::CollectionId,
     pub elem: u32,
 }
 
@@ -64,34 +64,8 @@ impl Hasher for IdHasher {
 
 pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 
-/// Turns a PE's gathered results into the reply message.
-pub(crate) type GatherFinish = fn(Box<dyn std::any::Any>) -> Box<dyn crate::message::ErasedMessage>;
-
 /// The main function, made into a future on PE 0.
 pub(crate) type MainFn = Box<dyn FnOnce() -> std::pin::Pin<Box<dyn Future<Output = ()>>>>;
-
-/// Per-PE gathering of a broadcast's results before one reply goes to the caller.
-pub(crate) struct Gather {
-    pub remaining: u32,
-    pub acc: Option<Box<dyn std::any::Any>>,
-    pub finish: Option<GatherFinish>,
-    pub error: Option<crate::error::CallError>,
-    /// How results are ordered (a section's member ranks); by element position when `None`.
-    pub order: Option<Rc<dyn Fn(ElemCtx) -> u32>>,
-}
-
-impl Gather {
-    /// Waiting for `remaining` local results, ordered by `order` (by element position if `None`).
-    pub(crate) fn expecting(remaining: usize, order: Option<Rc<dyn Fn(ElemCtx) -> u32>>) -> Self {
-        Gather {
-            remaining: remaining as u32,
-            acc: None,
-            finish: None,
-            error: None,
-            order,
-        }
-    }
-}
 
 /// One PE's state. Lives on its thread only.
 pub(crate) struct Pe {
@@ -104,27 +78,14 @@ pub(crate) struct Pe {
     pub queue: RefCell<VecDeque<Envelope>>,
     ready: RefCell<VecDeque<TaskKey>>,
     tasks: RefCell<TaskTable>,
-    pub collections: RefCell<IdMap<CollectionId, Rc<LocalCollection>>>,
-    pub pending: RefCell<IdMap<CollectionId, Vec<Envelope>>>,
-    /// The collection delivered to last (most messages go to the same one as the previous).
-    pub last_collection: RefCell<Option<Rc<LocalCollection>>>,
-    pub futures: RefCell<FutureTable>,
-    pub gathers: RefCell<HashMap<FutureId, Gather>>,
-    pub reductions: RefCell<crate::reduction::state::Reductions>,
-    /// All-to-all allreduces in flight (typed; see `reduction::exchange`).
-    pub exchanges: RefCell<crate::reduction::Exchanges>,
-    pub channels: RefCell<crate::channel::Channels>,
-    pub globals: RefCell<crate::globals::Globals>,
-    pub sections: RefCell<crate::sections::table::Sections>,
+    /// The handlers and hooks of every service.
+    services: &'static Services,
+    /// The element whose entry method, constructor or coroutine runs.
     pub current: Cell<Option<ElemCtx>>,
     /// The coroutine being polled and the identity of its waker (data and vtable pointers,
     /// compared only), so futures it awaits directly can wake it by key.
     polling: Cell<Option<(TaskKey, *const (), *const std::task::RawWakerVTable)>>,
-    /// Collection whose elements are being constructed (not yet in `collections`).
-    pub constructing: Cell<Option<crate::message::CollectionMeta>>,
     pub exit_code: Cell<Option<i32>>,
-    next_seq: Cell<u64>,
-    pub next_single: Cell<u32>,
     pub profile: profile::Profile,
     pub qd: qd::Qd,
 }
@@ -168,7 +129,11 @@ pub(crate) fn wake_local(shared: &Arc<WakeShared>, key: TaskKey) -> bool {
 }
 
 impl Pe {
-    pub(crate) fn new(endpoint: Box<dyn Endpoint>, profile: bool) -> Rc<Pe> {
+    pub(crate) fn new(
+        endpoint: Box<dyn Endpoint>,
+        profile: bool,
+        services: &'static Services,
+    ) -> Rc<Pe> {
         let id = endpoint.my_pe();
         let wake = Arc::new(WakeShared::new(endpoint.doorbell().clone()));
         Rc::new(Pe {
@@ -180,32 +145,13 @@ impl Pe {
             queue: RefCell::new(VecDeque::with_capacity(256)),
             ready: RefCell::new(VecDeque::new()),
             tasks: RefCell::new(TaskTable::default()),
-            collections: RefCell::new(IdMap::default()),
-            pending: RefCell::new(IdMap::default()),
-            last_collection: RefCell::new(None),
-            futures: RefCell::new(FutureTable::new(id)),
-            gathers: RefCell::new(HashMap::new()),
-            reductions: RefCell::new(Default::default()),
-            exchanges: RefCell::new(Default::default()),
-            channels: RefCell::new(Default::default()),
-            globals: RefCell::new(Default::default()),
-            sections: RefCell::new(Default::default()),
+            services,
             current: Cell::new(None),
             polling: Cell::new(None),
-            constructing: Cell::new(None),
             exit_code: Cell::new(None),
-            next_seq: Cell::new(0),
-            next_single: Cell::new(id as u32),
             profile: profile::Profile::new(profile),
             qd: qd::Qd::default(),
         })
-    }
-
-    /// A fresh job-wide collection id.
-    pub(crate) fn new_collection_id(&self) -> CollectionId {
-        let s = self.next_seq.get();
-        self.next_seq.set(s + 1);
-        CollectionId::new(self.id, s)
     }
 
     /// Sends an envelope to `to`, keeping it local when `to` is this PE.
@@ -218,7 +164,7 @@ impl Pe {
             // Only messages between PEs are counted for quiescence: a PE reports only when
             // idle, by which time its own queue is empty. Counted once sent: an argument that
             // fails to encode (a panic, reported to the caller) must not count as in flight.
-            let counted = !matches!(env.dest, Dest::Control(_));
+            let counted = self.services.counted(env.dest.handler);
             self.endpoint.send(to, env);
             if counted {
                 self.qd_count_one_sent();
@@ -234,47 +180,27 @@ impl Pe {
         &self,
         to: usize,
         dest: Dest,
-        entry: EntryId,
         reply: Option<ReplyTo>,
         args: A,
     ) {
         if to != self.id && self.layer_encodes {
-            let head = Head {
-                dest: &dest,
-                entry,
-                reply,
-            };
+            let head = Head { dest: &dest, reply };
             if self.endpoint.send_borrowed(to, head, &args) {
                 self.profile.record_send(false);
-                self.count_sent(&dest);
+                self.count_sent(dest.handler);
                 return;
             }
         }
         let body = Body::Typed(Box::new(args));
-        self.route(
-            to,
-            Envelope {
-                dest,
-                entry,
-                reply,
-                body,
-            },
-        );
+        self.route(to, Envelope { dest, reply, body });
     }
 
     /// Ends every PE with `code`.
     pub(crate) fn exit(&self, code: i32) {
         for p in 0..self.num_pes {
             if p != self.id {
-                self.endpoint.send(
-                    p,
-                    Envelope {
-                        dest: Dest::Control(Control::Exit(code)),
-                        entry: 0,
-                        reply: None,
-                        body: crate::message::Body::Empty,
-                    },
-                );
+                let env = control::envelope(control::EXIT, code as u32, 0, 0, Body::Empty);
+                self.endpoint.send(p, env);
             }
         }
         if self.exit_code.get().is_none() {
@@ -286,6 +212,22 @@ impl Pe {
     pub(crate) fn abort(&self, msg: &str) -> ! {
         crate::error::report_fatal(self.id, msg);
         self.endpoint.abort(1)
+    }
+
+    /// Ends the job after a message that cannot be read.
+    #[cold]
+    pub(crate) fn malformed(&self, env: &Envelope, e: CodecError) -> ! {
+        let what = self.services.get(env.dest.handler).map_or("?", |h| h.name);
+        self.abort(&format!("malformed {what} message: {e}"))
+    }
+
+    /// The two address words of `env`, ending the job when it has another number.
+    #[inline(always)]
+    pub(crate) fn address(&self, env: &Envelope) -> (u64, u64) {
+        match env.dest.pair() {
+            Ok(p) => p,
+            Err(e) => self.malformed(env, e),
+        }
     }
 
     /// The coroutine being polled, if `waker` is its own (not a combinator's).
@@ -307,12 +249,9 @@ impl Pe {
         // first. (Letting in only the next one let a coroutine that sends to its own PE and
         // yields grow the queue without bound.) A marker in the queue costs nothing per message.
         if self.polling.get().is_some_and(|(k, _, _)| k == key) && !self.queue.borrow().is_empty() {
-            self.queue.borrow_mut().push_back(Envelope {
-                dest: Dest::Control(Control::Resume(key.slot, key.gen)),
-                entry: 0,
-                reply: None,
-                body: Body::Empty,
-            });
+            let (slot, gen) = (u64::from(key.slot), u64::from(key.gen));
+            let marker = control::envelope(control::RESUME, 0, slot, gen, Body::Empty);
+            self.queue.borrow_mut().push_back(marker);
             return;
         }
         self.ready.borrow_mut().push_back(key);
@@ -360,12 +299,8 @@ impl Pe {
         self.polling.set(prev_polling);
         self.current.set(prev);
         if let Some(ctx) = elem {
-            // The coroutine may have changed its chare: offer the chare's deferred messages again.
-            if let Some(c) = self.lookup(ctx.coll) {
-                if !c.waits.borrow().is_empty() {
-                    self.after_element_ran(&c, (ctx.elem - c.first) as usize, false);
-                }
-            }
+            // The coroutine may have changed its chare: its deferred messages may run now.
+            (self.services.hooks.element_stepped)(self, ctx);
         }
         match res {
             Ok(Poll::Pending) => {
@@ -396,7 +331,14 @@ impl Pe {
                         elem,
                         reply,
                     }) => {
-                        self.call_failed(chare, method, elem, reply, msg);
+                        let failure = EntryFailure {
+                            chare,
+                            method,
+                            elem,
+                            reply,
+                            message: msg,
+                        };
+                        (self.services.hooks.entry_failed)(self, failure);
                     }
                     Some(Origin::Main) => self.abort(&format!("the main function panicked: {msg}")),
                     _ => self.abort(&format!(
@@ -419,7 +361,7 @@ impl Pe {
                 Some(env) => {
                     worked = true;
                     self.count_processed(&env);
-                    self.deliver_guarded(env);
+                    self.deliver_remote(env);
                     self.run_ready();
                 }
                 None => break,
@@ -507,25 +449,33 @@ impl Pe {
         }
     }
 
-    /// Drops chares and coroutines on this thread (they may be `!Send`).
+    /// Drops coroutines, then every service's state (chares among them), on this thread
+    /// (they may be `!Send`).
     fn shutdown(&self) {
         let tasks = self.tasks.borrow_mut().clear();
         drop(tasks);
         self.ready.borrow_mut().clear();
-        self.last_collection.borrow_mut().take();
-        let colls = std::mem::take(&mut *self.collections.borrow_mut());
-        drop(colls);
-        self.pending.borrow_mut().clear();
+        for end in self.services.hooks.shutdown.iter().rev() {
+            end(self);
+        }
         self.queue.borrow_mut().clear();
         while self.endpoint.try_recv().is_some() {}
     }
 }
 
 /// Runs a PE on the calling thread until the job exits; `main` runs as a coroutine on PE 0.
-pub(crate) fn run_pe(profile: bool, endpoint: Box<dyn Endpoint>, main: Option<MainFn>) -> i32 {
+pub(crate) fn run_pe(
+    profile: bool,
+    endpoint: Box<dyn Endpoint>,
+    services: &'static Services,
+    main: Option<MainFn>,
+) -> i32 {
     endpoint.doorbell().bind_current_thread();
-    let pe = Pe::new(endpoint, profile);
+    let pe = Pe::new(endpoint, profile, services);
     CURRENT_PE.with(|c| *c.borrow_mut() = Some(pe.clone()));
+    for start in &services.hooks.start {
+        start(&pe);
+    }
     if let Some(main) = main {
         // Build the main future on the PE so it can use the runtime while being created.
         pe.spawn(async move { main().await }, None, Origin::Main);

@@ -10,8 +10,9 @@
 //! quiescence but coroutines still await futures, nothing can ever resolve them: the job would
 //! hang, so it ends with a report of those futures instead (Charm4py hangs silently there).
 
+use super::control::{self, QD_REPLY, QD_REQUEST, QD_START};
 use super::Pe;
-use crate::message::{Body, Control, Dest, Envelope, FutureId};
+use crate::message::{Body, Envelope, FutureId, HandlerId};
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
@@ -37,7 +38,7 @@ pub(crate) struct Qd {
     pub sent: Cell<u64>,
     pub processed: Cell<u64>,
     /// A wave asked this PE for its counts (answered when idle).
-    pending_wave: Cell<Option<u32>>,
+    pub(super) pending_wave: Cell<Option<u32>>,
     // PE 0 only:
     waiters: RefCell<Vec<FutureId>>,
     wave: Cell<u32>,
@@ -63,8 +64,8 @@ fn hang_check_enabled() -> bool {
 impl Pe {
     /// Counts a message sent to another PE (runtime control messages are not counted).
     #[inline]
-    pub(crate) fn count_sent(&self, dest: &Dest) {
-        if !matches!(dest, Dest::Control(_)) {
+    pub(crate) fn count_sent(&self, handler: HandlerId) {
+        if self.services.counted(handler) {
             self.qd_count_one_sent();
         }
     }
@@ -78,18 +79,13 @@ impl Pe {
     /// Counts a message taken in from another PE.
     #[inline]
     pub(crate) fn count_processed(&self, env: &Envelope) {
-        if !matches!(env.dest, Dest::Control(_)) {
+        if self.services.counted(env.dest.handler) {
             self.qd.processed.set(self.qd.processed.get() + 1);
         }
     }
 
-    fn control(&self, to: usize, c: Control, body: Body) {
-        let env = Envelope {
-            dest: Dest::Control(c),
-            entry: 0,
-            reply: None,
-            body,
-        };
+    fn control(&self, to: usize, handler: HandlerId, wave: u32, body: Body) {
+        let env = control::envelope(handler, wave, 0, 0, body);
         if to == self.id {
             self.queue.borrow_mut().push_back(env);
         } else {
@@ -103,31 +99,9 @@ impl Pe {
             self.qd.waiters.borrow_mut().push(f);
             self.qd.settled_at.set(None);
         } else {
-            self.control(0, Control::QdStart(f), Body::Empty);
-        }
-    }
-
-    /// Handles the quiescence-detection control messages.
-    pub(crate) fn qd_control(&self, c: Control, body: Body) {
-        match c {
-            Control::QdStart(f) => self.start_qd(f),
-            Control::QdRequest(wave) => self.qd.pending_wave.set(Some(wave)),
-            Control::QdReply(wave) => {
-                let counts: QdCounts = match body {
-                    Body::Typed(m) => m
-                        .into_any()
-                        .downcast::<crate::future::value::Serde<QdCounts>>()
-                        .map(|b| b.0)
-                        .unwrap_or_default(),
-                    Body::Wire(mut w) => w
-                        .decoder()
-                        .and_then(|mut d| d.serde())
-                        .unwrap_or_else(|e| self.abort(&format!("quiescence reply: {e}"))),
-                    Body::Empty => QdCounts::default(),
-                };
-                self.qd_reply(wave, counts);
-            }
-            Control::Exit(_) | Control::Resume(..) => unreachable!("handled by deliver"),
+            let [a, b] = f.to_words();
+            self.endpoint
+                .send(0, control::envelope(QD_START, 0, a, b, Body::Empty));
         }
     }
 
@@ -140,9 +114,7 @@ impl Pe {
     pub(crate) fn qd_idle(&self) {
         if let Some(wave) = self.qd.pending_wave.take() {
             let counts = self.qd_counts();
-            let msg: Box<dyn crate::message::ErasedMessage> =
-                Box::new(crate::future::value::Serde(counts));
-            self.control(0, Control::QdReply(wave), Body::Typed(msg));
+            self.control(0, QD_REPLY, wave, Body::Typed(Box::new(counts)));
         }
         if self.id != 0 || self.qd.in_wave.get() {
             return;
@@ -168,7 +140,7 @@ impl Pe {
         self.qd.replies_left.set(self.num_pes);
         *self.qd.totals.borrow_mut() = QdCounts::default();
         for p in 0..self.num_pes {
-            self.control(p, Control::QdRequest(wave), Body::Empty);
+            self.control(p, QD_REQUEST, wave, Body::Empty);
         }
     }
 
@@ -181,10 +153,12 @@ impl Pe {
     }
 
     fn qd_counts(&self) -> QdCounts {
-        let (mut awaited, mut about) = self.futures.borrow().awaited();
-        let (allreduces, more) = self.exchanges.borrow().awaited(self.id);
-        awaited += allreduces;
-        about.extend(more.into_iter().take(8usize.saturating_sub(about.len())));
+        let (mut awaited, mut about) = (0, Vec::new());
+        for report in &self.services.hooks.awaited {
+            let (n, more) = report(self);
+            awaited += n;
+            about.extend(more.into_iter().take(8usize.saturating_sub(about.len())));
+        }
         QdCounts {
             sent: self.qd.sent.get(),
             processed: self.qd.processed.get(),
@@ -193,7 +167,7 @@ impl Pe {
         }
     }
 
-    fn qd_reply(&self, wave: u32, c: QdCounts) {
+    pub(super) fn qd_reply(&self, wave: u32, c: QdCounts) {
         if wave != self.qd.wave.get() || !self.qd.in_wave.get() {
             return;
         }
@@ -220,7 +194,7 @@ impl Pe {
         let waiters = std::mem::take(&mut *self.qd.waiters.borrow_mut());
         if !waiters.is_empty() {
             for f in waiters {
-                self.send_future_typed(f, crate::future::value::Serde(()));
+                (self.services.hooks.resolve)(self, f);
             }
             return;
         }

@@ -85,7 +85,7 @@ pub(crate) fn create(parts: &[Vec<ElemRef>]) -> SectionRef {
     }
     let hosting: Vec<u32> = by_pe.keys().copied().collect();
     with_pe(|pe| {
-        let id = SectionId(pe.new_collection_id().0);
+        let id = SectionId(crate::collections::service::new_collection_id(pe).0);
         // Every PE hears about the section, hosting members or not, so that a contribution from
         // a non-member is reported wherever it happens and any PE can combine it with others.
         for p in 0..pe.num_pes as u32 {
@@ -99,12 +99,10 @@ pub(crate) fn create(parts: &[Vec<ElemRef>]) -> SectionRef {
             if p as usize == pe.id {
                 install_local(pe, id, m);
             } else {
-                let env = Envelope {
-                    dest: dest(id, SectionStep::Members),
-                    entry: 0,
-                    reply: None,
-                    body: Body::Typed(Box::new(Serde(m))),
-                };
+                let env = Envelope::new(
+                    dest(id, SectionStep::Members),
+                    Body::Typed(Box::new(Serde(m))),
+                );
                 pe.route(p as usize, env);
             }
         }

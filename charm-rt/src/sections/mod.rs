@@ -33,8 +33,10 @@ pub use union::combine;
 pub(crate) use multicast::multicast_wire;
 
 use crate::codec::CodecError;
-use crate::message::{Body, Dest, Envelope, RedPhase, ReplyTo};
-use crate::scheduler::Pe;
+use crate::ids::EntryId;
+use crate::message::{Body, Dest, Envelope, HandlerId};
+use crate::reduction::{read_step, step_word, RedPhase};
+use crate::scheduler::{Handler, Pe, Services};
 use serde::{Deserialize, Serialize};
 
 /// Identifies a section in the job (drawn from the creating PE's collection-id sequence).
@@ -82,7 +84,16 @@ impl SectionRef {
     }
 }
 
-/// The address of a section message on its PE (boxed in [`Dest::Section`]).
+/// A section's membership, a call to its members or a step of one of its reductions; entry:
+/// the entry method of a call; address: the section, then the step ([`SectionStep::word`]).
+pub(crate) const SECTION: HandlerId = HandlerId(6);
+
+pub(crate) fn register(s: &mut Services) {
+    s.handle(SECTION, Handler::new("section", handle));
+    s.hooks.shutdown.push(|_| drop(table::take_all()));
+}
+
+/// The address of a section message on its PE.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct SectionDest {
     /// The section.
@@ -109,8 +120,39 @@ pub enum SectionStep {
     },
 }
 
+impl SectionStep {
+    /// The step in one address word: a tag in the top byte, a reduction's number and step below.
+    fn word(self) -> u64 {
+        match self {
+            SectionStep::Members => 0,
+            SectionStep::Union => 1 << 56,
+            SectionStep::Multicast => 2 << 56,
+            SectionStep::Reduction { seq, phase } => 3 << 56 | step_word(seq, phase),
+        }
+    }
+
+    /// Reads a word written by [`SectionStep::word`].
+    fn read(w: u64) -> Result<Self, CodecError> {
+        Ok(match w >> 56 {
+            0 => SectionStep::Members,
+            1 => SectionStep::Union,
+            2 => SectionStep::Multicast,
+            3 => {
+                let (seq, phase) = read_step(w & ((1 << 56) - 1))?;
+                SectionStep::Reduction { seq, phase }
+            }
+            t => return Err(CodecError(format!("unknown section step {t}"))),
+        })
+    }
+}
+
+/// The address of a section message (`entry`: the entry method of a call, else 0).
+pub(crate) fn dest_entry(id: SectionId, step: SectionStep, entry: EntryId) -> Dest {
+    Dest::two(SECTION, entry, id.0, step.word())
+}
+
 pub(crate) fn dest(id: SectionId, step: SectionStep) -> Dest {
-    Dest::Section(Box::new(SectionDest { id, step }))
+    dest_entry(id, step, 0)
 }
 
 /// Address of a section reduction message.
@@ -118,22 +160,29 @@ pub(crate) fn reduction_dest(id: SectionId, seq: u32, phase: RedPhase) -> Dest {
     dest(id, SectionStep::Reduction { seq, phase })
 }
 
+/// The handler of section messages.
+fn handle(pe: &Pe, env: Envelope) {
+    let (id, step) = pe.address(&env);
+    let step = SectionStep::read(step).unwrap_or_else(|e| pe.malformed(&env, e));
+    let d = SectionDest {
+        id: SectionId(id),
+        step,
+    };
+    arrived(pe, d, env)
+}
+
 /// A section message reached this PE.
-pub(crate) fn arrived(pe: &Pe, d: SectionDest, entry: u32, reply: Option<ReplyTo>, body: Body) {
+pub(crate) fn arrived(pe: &Pe, d: SectionDest, env: Envelope) {
     match d.step {
-        SectionStep::Members => return table::install(pe, d.id, body),
-        SectionStep::Union => return union::arrived(pe, d, body),
+        SectionStep::Members => return table::install(pe, d.id, env.body),
+        SectionStep::Union => return union::arrived(pe, d, env.body),
         _ => {}
     }
     let Some(sec) = table::known(pe, d.id) else {
-        let env = Envelope {
-            dest: Dest::Section(Box::new(d)),
-            entry,
-            reply,
-            body,
-        };
         return table::wait(pe, d.id, table::Waiting::Message(env));
     };
+    let Envelope { dest, reply, body } = env;
+    let entry = dest.entry;
     match d.step {
         SectionStep::Members | SectionStep::Union => {
             unreachable!("charm-rs: internal error: section step handled above")
@@ -172,5 +221,22 @@ mod tests {
         // Documented as a 24-byte `Copy` value.
         assert_eq!(std::mem::size_of::<super::SectionRef>(), 24);
         assert!(std::mem::size_of::<crate::message::Envelope>() <= 80);
+    }
+
+    #[test]
+    fn steps_round_trip_through_their_word() {
+        use super::{RedPhase, SectionStep};
+        for step in [
+            SectionStep::Members,
+            SectionStep::Union,
+            SectionStep::Multicast,
+            SectionStep::Reduction {
+                seq: u32::MAX,
+                phase: RedPhase::Exchange(3),
+            },
+        ] {
+            assert_eq!(SectionStep::read(step.word()).unwrap(), step);
+        }
+        assert!(SectionStep::read(9 << 56).is_err());
     }
 }

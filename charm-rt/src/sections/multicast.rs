@@ -2,13 +2,14 @@
 //! children, then runs it on its own members.
 
 use super::table::LocalSection;
-use super::{dest, SectionRef, SectionStep};
+use super::{dest_entry, SectionRef, SectionStep};
 use crate::codec;
+use crate::collections::service::{local, Gather};
 use crate::future::value::{Serde, Value};
 use crate::future::BroadcastReply;
 use crate::ids::EntryId;
 use crate::message::{Body, Envelope, ErasedMessage, Message, ReplyTo, WireBody};
-use crate::scheduler::{with_pe, Gather, Pe};
+use crate::scheduler::{with_pe, Pe};
 use std::panic::Location;
 use std::rc::Rc;
 
@@ -21,8 +22,7 @@ pub(crate) fn multicast_wire(
     w: WireBody,
 ) {
     let env = Envelope {
-        dest: dest(s.id, SectionStep::Multicast),
-        entry,
+        dest: dest_entry(s.id, SectionStep::Multicast, entry),
         reply,
         body: Body::Wire(w),
     };
@@ -101,16 +101,14 @@ pub(crate) fn arrived(
         .iter()
         .map(|m| m.coll)
         .filter(|&c| prev.replace(c) != Some(c))
-        .find(|c| !pe.collections.borrow().contains_key(c));
+        .find(|&c| !crate::collections::service::known(c));
     if let Some(coll) = missing {
         let env = Envelope {
-            dest: dest(sec.id, SectionStep::Multicast),
-            entry,
+            dest: dest_entry(sec.id, SectionStep::Multicast, entry),
             reply,
             body,
         };
-        pe.pending.borrow_mut().entry(coll).or_default().push(env);
-        return;
+        return crate::collections::service::park(coll, env);
     }
     let Body::Wire(mut w) = body else {
         pe.abort("section call body is not encoded");
@@ -124,8 +122,7 @@ pub(crate) fn arrived(
         };
         for &child in &sec.tree.children {
             let env = Envelope {
-                dest: dest(sec.id, SectionStep::Multicast),
-                entry,
+                dest: dest_entry(sec.id, SectionStep::Multicast, entry),
                 reply,
                 body: Body::Wire(fwd.clone()),
             };
@@ -135,26 +132,24 @@ pub(crate) fn arrived(
     if let Some(r) = reply {
         let order = sec.clone();
         let order: Rc<dyn Fn(_) -> u32> = Rc::new(move |ctx| order.rank_of(ctx));
-        pe.gathers
-            .borrow_mut()
-            .insert(r.future, Gather::expecting(sec.members.len(), Some(order)));
+        local(|l| {
+            l.gathers
+                .borrow_mut()
+                .insert(r.future, Gather::expecting(sec.members.len(), Some(order)))
+        });
     }
     let mut current: Option<Rc<crate::collections::table::LocalCollection>> = None;
     for m in &sec.members {
         let c = match &current {
             Some(c) if c.meta.id == m.coll => c.clone(),
             _ => {
-                let c = pe
-                    .collections
-                    .borrow()
-                    .get(&m.coll)
-                    .cloned()
+                let c = crate::collections::service::lookup(m.coll)
                     .expect("charm-rs: internal error: a section member's collection vanished; please report it");
                 current = Some(c.clone());
                 c
             }
         };
         let off = (m.elem - c.first) as usize;
-        pe.run_entry(&c, off, entry, Body::Wire(w.clone()), reply);
+        crate::collections::deliver::run_entry(pe, &c, off, entry, Body::Wire(w.clone()), reply);
     }
 }

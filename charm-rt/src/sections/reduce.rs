@@ -26,8 +26,8 @@ fn generic(target: Target, make: impl FnOnce(u32) -> (Rc<dyn Ops>, Acc) + 'stati
 }
 
 /// Why `ctx` may not contribute to `s`.
-fn not_member(pe: &Pe, ctx: ElemCtx, s: &SectionRef) -> String {
-    let (name, index) = match pe.collections.borrow().get(&ctx.coll) {
+fn not_member(_: &Pe, ctx: ElemCtx, s: &SectionRef) -> String {
+    let (name, index) = match crate::collections::service::lookup(ctx.coll).as_deref() {
         Some(c) => (
             c.type_name,
             Index::from_linear(ctx.elem, &c.meta.shape).to_string(),

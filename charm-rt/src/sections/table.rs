@@ -7,7 +7,7 @@ use crate::message::Envelope;
 use crate::reduction::state::{tree_place, Scope, ScopeId, TreePlace};
 use crate::scheduler::{ElemCtx, IdMap, Pe};
 use serde::{Deserialize, Serialize};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 /// One member on this PE.
@@ -100,14 +100,28 @@ fn hold_for_tests() -> bool {
 /// Requeues of one membership before it is installed anyway (testing aid).
 const HOLD_MAX: u32 = 20_000;
 
+thread_local! {
+    /// All sections this PE knows of (one PE per thread).
+    static SECTIONS: Rc<RefCell<Sections>> = Rc::default();
+}
+
+fn sections() -> Rc<RefCell<Sections>> {
+    SECTIONS.with(Rc::clone)
+}
+
+/// Everything this PE knew of sections (at the end of a job, to drop it on the PE's thread).
+pub(crate) fn take_all() -> Sections {
+    std::mem::take(&mut *sections().borrow_mut())
+}
+
 /// The section, if its membership reached this PE.
-pub(crate) fn known(pe: &Pe, id: SectionId) -> Option<Rc<LocalSection>> {
-    pe.sections.borrow().known.get(&id).cloned()
+pub(crate) fn known(_: &Pe, id: SectionId) -> Option<Rc<LocalSection>> {
+    sections().borrow().known.get(&id).cloned()
 }
 
 /// Keeps `w` until the membership of `id` arrives.
-pub(crate) fn wait(pe: &Pe, id: SectionId, w: Waiting) {
-    pe.sections
+pub(crate) fn wait(_: &Pe, id: SectionId, w: Waiting) {
+    sections()
         .borrow_mut()
         .waiting
         .entry(id)
@@ -118,18 +132,14 @@ pub(crate) fn wait(pe: &Pe, id: SectionId, w: Waiting) {
 /// The membership of a section arrived (as a message).
 pub(crate) fn install(pe: &Pe, id: SectionId, body: crate::message::Body) {
     if hold_for_tests() {
-        let mut s = pe.sections.borrow_mut();
+        let all = sections();
+        let mut s = all.borrow_mut();
         let waiting = s.waiting.get(&id).map_or(0, Vec::len);
         let n = s.held.entry(id).or_insert(0);
         if waiting == 0 && *n < HOLD_MAX {
             *n += 1;
             drop(s);
-            let env = Envelope {
-                dest: super::dest(id, super::SectionStep::Members),
-                entry: 0,
-                reply: None,
-                body,
-            };
+            let env = Envelope::new(super::dest(id, super::SectionStep::Members), body);
             return pe.route(pe.id, env);
         }
         s.held.remove(&id);
@@ -154,7 +164,8 @@ pub(crate) fn install_local(pe: &Pe, id: SectionId, m: Membership) {
         len: m.len,
     });
     let waiting = {
-        let mut s = pe.sections.borrow_mut();
+        let all = sections();
+        let mut s = all.borrow_mut();
         s.known.insert(id, sec.clone());
         s.waiting.remove(&id)
     };

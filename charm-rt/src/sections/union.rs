@@ -6,7 +6,7 @@ use super::typed::{Combine, UnionProxy};
 use super::{decode_serde, dest, SectionDest, SectionId, SectionRef, SectionStep};
 use crate::future::value::Serde;
 use crate::future::MultiFuture;
-use crate::message::{Body, Dest, Envelope, FutureId};
+use crate::message::{Body, Envelope, FutureId};
 use crate::scheduler::{with_pe, Pe};
 use serde::{Deserialize, Serialize};
 
@@ -70,19 +70,17 @@ async fn combine_refs(parts: Vec<SectionRef>) -> SectionRef {
             hosting,
             counts: counts.map(|c| c.id()),
         };
-        let id = SectionId(pe.new_collection_id().0);
+        let id = SectionId(crate::collections::service::new_collection_id(pe).0);
         for p in 0..pe.num_pes {
             if p != pe.id {
-                let env = Envelope {
-                    dest: dest(id, SectionStep::Union),
-                    entry: 0,
-                    reply: None,
-                    body: Body::Typed(Box::new(Serde(UnionSpec {
+                let env = Envelope::new(
+                    dest(id, SectionStep::Union),
+                    Body::Typed(Box::new(Serde(UnionSpec {
                         parts: spec.parts.clone(),
                         hosting: spec.hosting.clone(),
                         counts: spec.counts,
                     }))),
-                };
+                );
                 pe.route(p, env);
             }
         }
@@ -118,19 +116,14 @@ pub(crate) fn arrived(pe: &Pe, d: SectionDest, body: Body) {
         .find(|(id, _)| table::known(pe, *id).is_none())
     {
         Some(&(missing, _)) => {
-            let env = Envelope {
-                dest: Dest::Section(Box::new(d)),
-                entry: 0,
-                reply: None,
-                body: Body::Typed(Box::new(Serde(spec))),
-            };
+            let env = Envelope::new(dest(d.id, d.step), Body::Typed(Box::new(Serde(spec))));
             table::wait(pe, missing, Waiting::Message(env));
         }
         None => {
             let counts = spec.counts;
             let n = install(pe, d.id, spec);
             if let Some(f) = counts {
-                pe.send_future_typed(f, Serde(n));
+                crate::future::service::send_typed(pe, f, Serde(n));
             }
         }
     }

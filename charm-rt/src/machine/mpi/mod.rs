@@ -39,7 +39,7 @@ use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use owned_send::OwnedSends;
 use smallvec::SmallVec;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -123,6 +123,7 @@ impl MpiEndpoint {
         let rank = world.rank() as usize;
         let size = world.size() as usize;
         let comm = world.duplicate();
+        OWNS_MPI.with(|o| o.set(true));
         let posted = RefCell::new(PostedRecvs::new(&comm, TAG_MSG));
         let spin = if oversubscribed() {
             Duration::from_micros(50)
@@ -391,21 +392,26 @@ impl Endpoint for MpiEndpoint {
         std::thread::sleep(Duration::from_millis(200));
         self.world.abort(code)
     }
+}
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
+thread_local! {
+    /// Whether this thread initialized MPI and owns it (the PE's thread of an MPI job).
+    static OWNS_MPI: Cell<bool> = const { Cell::new(false) };
+}
+
+impl Drop for MpiEndpoint {
+    fn drop(&mut self) {
+        // Before the fields drop (MPI is finalized with the last of them).
+        OWNS_MPI.with(|o| o.set(false));
     }
 }
 
-/// Runs `f` with the MPI world communicator when the job runs on the MPI layer (`None` on the
-/// multicore layer). Programs may use it directly, with any tags: the runtime's own messages
-/// travel on a duplicate of it, so they never match the program's receives. The runtime does
-/// not poll MPI while `f` runs.
+/// Runs `f` with the MPI world communicator when the job runs on the MPI layer and this is the
+/// PE's thread (`None` on the multicore layer). Programs may use it directly, with any tags:
+/// the runtime's own messages travel on a duplicate of it, so they never match the program's
+/// receives. The runtime does not poll MPI while `f` runs.
 pub fn with_world<R>(f: impl FnOnce(&SimpleCommunicator) -> R) -> Option<R> {
-    crate::scheduler::with_pe(|pe| {
-        pe.endpoint
-            .as_any()
-            .downcast_ref::<MpiEndpoint>()
-            .map(|ep| f(ep.world()))
-    })
+    OWNS_MPI
+        .with(Cell::get)
+        .then(|| f(&SimpleCommunicator::world()))
 }

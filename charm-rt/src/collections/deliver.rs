@@ -1,0 +1,357 @@
+//! The collection manager: what a PE does with a call to its elements (run the entry method,
+//! defer it by its `#[when]` condition, report its failure), with a broadcast's results, and
+//! with the creation of a collection.
+
+use super::chare::{registry, CallCx, ChareObject, Dispatched};
+use super::meta::CollectionMeta;
+use super::placement;
+use super::service::{local, lookup, park, Gather};
+use super::table::LocalCollection;
+use crate::error::{panic_message, CallError};
+use crate::future::service as futures;
+use crate::future::value::{ErrorMsg, GatherPart, Value};
+use crate::ids::{CollectionId, EntryId};
+use crate::index::Index;
+use crate::message::{Body, Envelope, ErasedMessage, ReplyTo};
+use crate::scheduler::{ElemCtx, Pe};
+use std::any::Any;
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+/// The handler of a call to one element.
+pub(super) fn element(pe: &Pe, env: Envelope) {
+    let (coll, elem) = pe.address(&env);
+    let coll = CollectionId(coll);
+    let Some(c) = lookup(coll) else {
+        return park(coll, env);
+    };
+    let elem = elem as u32;
+    let range = c.first..c.first + c.elems.len() as u32;
+    if !range.contains(&elem) {
+        pe.abort(&format!(
+            "message for element {} of {} collection {coll}, which is not on this PE",
+            Index::from_linear(elem, &c.meta.shape),
+            c.type_name
+        ));
+    }
+    run_entry(
+        pe,
+        &c,
+        (elem - c.first) as usize,
+        env.dest.entry,
+        env.body,
+        env.reply,
+    );
+}
+
+/// The handler of a broadcast: every local element runs it.
+pub(super) fn broadcast(pe: &Pe, env: Envelope) {
+    let (coll, _) = pe.address(&env);
+    let coll = CollectionId(coll);
+    let Some(c) = lookup(coll) else {
+        return park(coll, env);
+    };
+    let Body::Wire(mut w) = env.body else {
+        pe.abort("broadcast body is not encoded");
+    };
+    w.share();
+    let (entry, reply) = (env.dest.entry, env.reply);
+    if let Some(r) = reply {
+        local(|l| {
+            l.gathers
+                .borrow_mut()
+                .insert(r.future, Gather::expecting(c.elems.len(), None))
+        });
+    }
+    for off in 0..c.elems.len() {
+        run_entry(pe, &c, off, entry, Body::Wire(w.clone()), reply);
+    }
+}
+
+/// The handler of a collection's creation.
+pub(super) fn create(pe: &Pe, env: Envelope) {
+    let meta: CollectionMeta = match crate::codec::addr_serde(&env.dest.addr) {
+        Ok(m) => m,
+        Err(e) => pe.malformed(&env, e),
+    };
+    create_local(pe, meta, env.body)
+}
+
+/// Runs one message on one element, then what its running made possible.
+pub(crate) fn run_entry(
+    pe: &Pe,
+    c: &Rc<LocalCollection>,
+    off: usize,
+    entry: EntryId,
+    body: Body,
+    reply: Option<ReplyTo>,
+) {
+    if dispatch_once(pe, c, off, entry, body, reply) {
+        after_element_ran(pe, c, off, true);
+    }
+}
+
+/// Runs one message on one element; returns whether an entry method ran (rather than the
+/// message being deferred by its `#[when]` condition, or failing).
+fn dispatch_once(
+    pe: &Pe,
+    c: &Rc<LocalCollection>,
+    off: usize,
+    entry: EntryId,
+    body: Body,
+    reply: Option<ReplyTo>,
+) -> bool {
+    let ctx = ElemCtx {
+        coll: c.meta.id,
+        elem: c.first + off as u32,
+    };
+    let cell: &RefCell<Box<dyn ChareObject>> = &c.elems[off];
+    let cx = CallCx {
+        reply,
+        elem: ctx,
+        chare: c.type_name,
+    };
+    let prev = pe.current.replace(Some(ctx));
+    let started = pe.profile.enabled().then(std::time::Instant::now);
+    let res = catch_unwind(AssertUnwindSafe(|| {
+        cell.borrow_mut().dispatch(entry, body, cx)
+    }));
+    if let Some(t) = started {
+        pe.profile
+            .record_entry(c.type_name, cell.borrow().entry_name(entry), t.elapsed());
+    }
+    pe.current.set(prev);
+    let failure = match res {
+        Ok(Ok(Dispatched::Ran)) => return true,
+        Ok(Ok(Dispatched::NotYet(body))) => {
+            c.waits
+                .borrow_mut()
+                .entry(off)
+                .or_default()
+                .deferred
+                .push_back((entry, body, reply));
+            return false;
+        }
+        Ok(Err(e)) => e.to_string(),
+        Err(p) => panic_message(&*p),
+    };
+    let method = cell.borrow().entry_name(entry);
+    call_failed(pe, c.type_name, method, ctx, reply, failure);
+    false
+}
+
+/// A coroutine of an element took a step: the chare may have changed, so its deferred
+/// messages are offered again.
+pub(super) fn element_stepped(pe: &Pe, ctx: ElemCtx) {
+    if let Some(c) = lookup(ctx.coll) {
+        if !c.waits.borrow().is_empty() {
+            after_element_ran(pe, &c, (ctx.elem - c.first) as usize, false);
+        }
+    }
+}
+
+/// An entry method (`entry_ran`) or a coroutine step of an element happened: wake its
+/// `wait_until` coroutines (after entry methods) and offer its deferred messages again, in
+/// arrival order, until a pass runs none of them.
+fn after_element_ran(pe: &Pe, c: &Rc<LocalCollection>, off: usize, entry_ran: bool) {
+    // Waiters are woken after entry methods (deferred ones included), not after coroutine
+    // steps: two coroutines waiting on each other would otherwise wake each other forever.
+    let mut wake = entry_ran;
+    loop {
+        let batch = {
+            let mut waits = c.waits.borrow_mut();
+            let Some(w) = waits.get_mut(&off) else { return };
+            if wake {
+                for wk in w.wakers.drain(..) {
+                    wk.wake();
+                }
+            }
+            if w.deferred.is_empty() {
+                if w.wakers.is_empty() {
+                    waits.remove(&off);
+                }
+                return;
+            }
+            std::mem::take(&mut w.deferred)
+        };
+        let mut ran = false;
+        for (entry, body, reply) in batch {
+            ran |= dispatch_once(pe, c, off, entry, body, reply);
+        }
+        if !ran {
+            return;
+        }
+        wake = true;
+    }
+}
+
+/// An entry method failed: the error goes to the caller's future, or ends the job.
+pub(crate) fn call_failed(
+    pe: &Pe,
+    chare: &'static str,
+    method: &'static str,
+    ctx: ElemCtx,
+    reply: Option<ReplyTo>,
+    message: String,
+) {
+    let index = match lookup(ctx.coll) {
+        Some(c) => Index::from_linear(ctx.elem, &c.meta.shape).to_string(),
+        None => format!("#{}", ctx.elem),
+    };
+    let err = CallError {
+        chare: chare.to_string(),
+        index,
+        method: method.to_string(),
+        pe: pe.id,
+        message,
+    };
+    match reply {
+        None => pe.abort(&err.to_string()),
+        Some(r) if !r.gather => futures::send(pe, r.future, Box::new(ErrorMsg(err))),
+        Some(r) if local(|l| l.gathers.borrow().contains_key(&r.future)) => {
+            gather_done(pe, r, |g| {
+                g.error.get_or_insert(err);
+            })
+        }
+        Some(r) => {
+            // This PE's gathered results were complete and failed on their way out (a
+            // value that cannot be encoded): its reply carries the error instead.
+            futures::send(pe, r.future, Box::new(ErrorMsg(err)));
+        }
+    }
+}
+
+/// Records one element's completion of a broadcast; the last one sends this PE's reply.
+fn gather_done(pe: &Pe, r: ReplyTo, record: impl FnOnce(&mut Gather)) {
+    let finished = local(|l| {
+        let mut gathers = l.gathers.borrow_mut();
+        let g = gathers.get_mut(&r.future)?;
+        record(g);
+        g.remaining -= 1;
+        Some(if g.remaining == 0 {
+            gathers.remove(&r.future)
+        } else {
+            None
+        })
+    });
+    let Some(finished) = finished else {
+        pe.abort(&format!("broadcast result for unknown {}", r.future));
+    };
+    if let Some(g) = finished {
+        let msg: Box<dyn ErasedMessage> = match (g.error, g.acc, g.finish) {
+            (Some(e), _, _) => Box::new(ErrorMsg(e)),
+            (None, Some(acc), Some(finish)) => finish(acc),
+            _ => unreachable!("a finished gather has results or an error"),
+        };
+        futures::send(pe, r.future, msg);
+    }
+}
+
+/// A call completed with a value.
+pub(crate) fn complete<W: Value>(pe: &Pe, cx: &CallCx, w: W) {
+    let Some(r) = cx.reply else { return };
+    if !r.value {
+        drop(w);
+        return complete_unit(pe, cx, r);
+    }
+    if !r.gather {
+        futures::send_typed(pe, r.future, crate::future::value::ReplyMsg(Ok(w)));
+        return;
+    }
+    fn finish<W: Value>(acc: Box<dyn Any>) -> Box<dyn ErasedMessage> {
+        let v = *acc.downcast::<Vec<(u32, W)>>().expect("gather of one type");
+        Box::new(GatherPart(Ok(v)))
+    }
+    gather_done(pe, r, |g| {
+        let key = g.order.as_ref().map_or(cx.elem.elem, |o| o(cx.elem));
+        let acc = g
+            .acc
+            .get_or_insert_with(|| Box::new(Vec::<(u32, W)>::new()));
+        acc.downcast_mut::<Vec<(u32, W)>>()
+            .expect("gather of one type")
+            .push((key, w));
+        g.finish = Some(finish::<W>);
+    });
+}
+
+fn complete_unit(pe: &Pe, cx: &CallCx, r: ReplyTo) {
+    if r.gather {
+        let cx = CallCx {
+            reply: Some(ReplyTo { value: true, ..r }),
+            ..cx.clone()
+        };
+        complete(pe, &cx, crate::future::value::Serde(()));
+    } else {
+        futures::send_typed(pe, r.future, crate::future::value::Done);
+    }
+}
+
+/// Builds this PE's elements of a new collection, then replays messages that waited for it.
+fn create_local(pe: &Pe, meta: CollectionMeta, body: Body) {
+    let Some(reg) = registry().get(&meta.type_id).copied() else {
+        pe.abort(&format!(
+            "no chare type with id {:#x} in this program (are all processes running the same binary?)",
+            meta.type_id
+        ));
+    };
+    let range = placement::local_range(&meta, pe.id as u32);
+    let mut body = body;
+    if let Body::Wire(w) = &mut body {
+        w.share(); // read once per local element
+    }
+    let mut body = Some(body);
+    let mut elems = Vec::with_capacity(range.len());
+    let last = range.end.saturating_sub(1);
+    for elem in range.clone() {
+        let b = match body.take() {
+            Some(Body::Wire(w)) if elem != last => {
+                body = Some(Body::Wire(w.clone()));
+                Body::Wire(w)
+            }
+            Some(b) => b,
+            None => pe.abort("constructor arguments used twice"),
+        };
+        let ctx = ElemCtx {
+            coll: meta.id,
+            elem,
+        };
+        let prev = pe.current.replace(Some(ctx));
+        // The collection is not in the table yet; let `this_proxy` inside constructors find it.
+        local(|l| l.constructing.replace(Some(meta)));
+        let res = catch_unwind(AssertUnwindSafe(|| (reg.construct)(b)));
+        local(|l| l.constructing.replace(None));
+        pe.current.set(prev);
+        match res {
+            Ok(Ok(obj)) => elems.push(RefCell::new(obj)),
+            Ok(Err(e)) => pe.abort(&format!(
+                "constructor of {} for element {} failed: {e}",
+                reg.name,
+                Index::from_linear(elem, &meta.shape)
+            )),
+            Err(p) => pe.abort(&format!(
+                "constructor of {} panicked for element {}: {}",
+                reg.name,
+                Index::from_linear(elem, &meta.shape),
+                panic_message(&*p)
+            )),
+        }
+    }
+    let hosting: Vec<u32> = placement::hosting_pes(&meta).collect();
+    let c = Rc::new(LocalCollection {
+        meta,
+        first: range.start,
+        red_seq: (0..elems.len()).map(|_| std::cell::Cell::new(0)).collect(),
+        elems,
+        type_name: reg.name,
+        tree: crate::reduction::state::tree_place(&hosting, pe.id as u32),
+        waits: RefCell::new(Default::default()),
+    });
+    let waiting = local(|l| {
+        l.collections.borrow_mut().insert(meta.id, c);
+        l.pending.borrow_mut().remove(&meta.id)
+    });
+    for env in waiting.into_iter().flatten() {
+        pe.deliver(env);
+    }
+}

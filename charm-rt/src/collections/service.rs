@@ -1,0 +1,136 @@
+//! The collections service: this PE's elements of every collection, what waits for a collection
+//! that has not reached this PE yet, and the handlers of element calls, broadcasts and creation.
+
+use super::deliver;
+use super::meta::CollectionMeta;
+use super::table::LocalCollection;
+use crate::ids::CollectionId;
+use crate::message::{Envelope, FutureId, HandlerId};
+use crate::scheduler::{ElemCtx, Handler, IdMap, Pe, Services};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// A call to one element; entry: the entry method; address: collection, row-major position.
+pub(crate) const ELEMENT: HandlerId = HandlerId(1);
+/// A call to every element of a collection on the receiving PE; address: collection, 0.
+pub(crate) const BROADCAST: HandlerId = HandlerId(2);
+/// Build the receiving PE's elements of a new collection; address: its metadata (serde).
+pub(crate) const CREATE: HandlerId = HandlerId(3);
+
+/// Turns a PE's gathered results into the reply message.
+pub(crate) type GatherFinish = fn(Box<dyn std::any::Any>) -> Box<dyn crate::message::ErasedMessage>;
+
+/// Per-PE gathering of a broadcast's results before one reply goes to the caller.
+pub(crate) struct Gather {
+    pub remaining: u32,
+    pub acc: Option<Box<dyn std::any::Any>>,
+    pub finish: Option<GatherFinish>,
+    pub error: Option<crate::error::CallError>,
+    /// How results are ordered (a section's member ranks); by element position when `None`.
+    pub order: Option<Rc<dyn Fn(ElemCtx) -> u32>>,
+}
+
+impl Gather {
+    /// Waiting for `remaining` local results, ordered by `order` (by element position if `None`).
+    pub(crate) fn expecting(remaining: usize, order: Option<Rc<dyn Fn(ElemCtx) -> u32>>) -> Self {
+        Gather {
+            remaining: remaining as u32,
+            acc: None,
+            finish: None,
+            error: None,
+            order,
+        }
+    }
+}
+
+/// One PE's collections state.
+#[derive(Default)]
+pub(crate) struct Local {
+    pub collections: RefCell<IdMap<CollectionId, Rc<LocalCollection>>>,
+    /// Messages for collections whose creation has not reached this PE yet.
+    pub pending: RefCell<IdMap<CollectionId, Vec<Envelope>>>,
+    /// The collection delivered to last (most messages go to the same one as the previous).
+    pub last: RefCell<Option<Rc<LocalCollection>>>,
+    /// Broadcast results being gathered on this PE, by the caller's future.
+    pub gathers: RefCell<HashMap<FutureId, Gather>>,
+    /// Collection whose elements are being constructed (not yet in `collections`).
+    pub constructing: Cell<Option<CollectionMeta>>,
+    /// Next collection (and section) sequence number of this PE.
+    pub next_seq: Cell<u64>,
+    /// Where the next single chare without a chosen PE goes.
+    pub next_single: Cell<u32>,
+}
+
+thread_local! {
+    static LOCAL: Local = Local::default();
+}
+
+/// Runs `f` with this PE's collections state.
+#[inline(always)]
+pub(crate) fn local<R>(f: impl FnOnce(&Local) -> R) -> R {
+    LOCAL.with(f)
+}
+
+pub(crate) fn register(s: &mut Services) {
+    s.handle(ELEMENT, Handler::new("element call", deliver::element));
+    s.handle(BROADCAST, Handler::new("broadcast", deliver::broadcast));
+    s.handle(CREATE, Handler::new("collection creation", deliver::create));
+    s.hooks.start.push(|pe| {
+        local(|l| {
+            l.next_seq.set(0);
+            l.next_single.set(pe.id as u32);
+        })
+    });
+    s.hooks.shutdown.push(|_| {
+        // Chares are dropped here, on their PE's thread (they may be `!Send`).
+        let (colls, last, pending, gathers) = local(|l| {
+            (
+                std::mem::take(&mut *l.collections.borrow_mut()),
+                l.last.borrow_mut().take(),
+                std::mem::take(&mut *l.pending.borrow_mut()),
+                std::mem::take(&mut *l.gathers.borrow_mut()),
+            )
+        });
+        drop((last, colls, pending, gathers));
+    });
+    s.hooks.entry_failed =
+        |pe, f| deliver::call_failed(pe, f.chare, f.method, f.elem, f.reply, f.message);
+    s.hooks.element_stepped = deliver::element_stepped;
+}
+
+/// A fresh job-wide collection id (sections draw from the same sequence).
+pub(crate) fn new_collection_id(pe: &Pe) -> CollectionId {
+    local(|l| {
+        let s = l.next_seq.get();
+        l.next_seq.set(s + 1);
+        CollectionId::new(pe.id, s)
+    })
+}
+
+/// This PE's part of a collection, if it reached this PE.
+#[inline]
+pub(crate) fn lookup(coll: CollectionId) -> Option<Rc<LocalCollection>> {
+    local(|l| {
+        if let Some(c) = &*l.last.borrow() {
+            if c.meta.id == coll {
+                return Some(c.clone());
+            }
+        }
+        let found = l.collections.borrow().get(&coll).cloned();
+        if let Some(c) = &found {
+            *l.last.borrow_mut() = Some(c.clone());
+        }
+        found
+    })
+}
+
+/// Keeps a message for a collection whose creation has not reached this PE yet.
+pub(crate) fn park(coll: CollectionId, env: Envelope) {
+    local(|l| l.pending.borrow_mut().entry(coll).or_default().push(env));
+}
+
+/// Whether this PE knows collection `coll` (it was created here, or its creation arrived).
+pub(crate) fn known(coll: CollectionId) -> bool {
+    local(|l| l.collections.borrow().contains_key(&coll))
+}

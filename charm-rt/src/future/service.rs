@@ -1,0 +1,85 @@
+//! The futures service: this PE's table of futures, and the handler of the values sent to them.
+//!
+//! A value for a future on this PE is deposited at once; for a future on another PE it travels
+//! as a message whose address is the future's id.
+
+use super::table::{Deposit, FutureTable, Waiter};
+use super::value::Serde;
+use crate::message::{Body, Dest, Envelope, ErasedMessage, FutureId, HandlerId, Message};
+use crate::scheduler::{Handler, Pe, Services};
+use std::cell::RefCell;
+
+/// A value for a future; address: the future's id.
+pub(crate) const FUTURE: HandlerId = HandlerId(4);
+
+thread_local! {
+    /// This PE's futures (one PE per thread).
+    static TABLE: RefCell<FutureTable> = RefCell::new(FutureTable::new(0));
+}
+
+/// Runs `f` with this PE's future table.
+#[inline(always)]
+pub(crate) fn table<R>(f: impl FnOnce(&RefCell<FutureTable>) -> R) -> R {
+    TABLE.with(f)
+}
+
+/// Like [`table`], doing nothing when the thread is being torn down.
+pub(crate) fn try_table(f: impl FnOnce(&RefCell<FutureTable>)) {
+    let _ = TABLE.try_with(f);
+}
+
+pub(crate) fn register(s: &mut Services) {
+    s.handle(FUTURE, Handler::new("future value", arrived));
+    s.hooks
+        .start
+        .push(|pe| table(|t| *t.borrow_mut() = FutureTable::new(pe.id)));
+    // Values still held are dropped on the PE's own thread.
+    s.hooks
+        .shutdown
+        .push(|pe| table(|t| drop(t.replace(FutureTable::new(pe.id)))));
+    s.hooks.awaited.push(|_| table(|t| t.borrow().awaited()));
+    s.hooks.resolve = |pe, f| send_typed(pe, f, Serde(()));
+}
+
+/// The address of a value for `id`.
+#[inline(always)]
+pub(crate) fn dest(id: FutureId) -> Dest {
+    let [a, b] = id.to_words();
+    Dest::two(FUTURE, 0, a, b)
+}
+
+fn arrived(pe: &Pe, env: Envelope) {
+    let (a, b) = pe.address(&env);
+    deposit(pe, FutureId::from_words(a, b), env.body)
+}
+
+/// Stores a value for a future of this PE and wakes whoever awaits it.
+pub(crate) fn deposit(pe: &Pe, id: FutureId, body: Body) {
+    let r = table(|t| t.borrow_mut().deposit(id, body));
+    match r {
+        Ok(Deposit::Complete(Some(Waiter::Task(key)))) => pe.make_ready(key),
+        Ok(Deposit::Complete(Some(Waiter::Waker(w)))) => w.wake(),
+        Ok(_) => {}
+        Err(msg) => pe.abort(&msg),
+    }
+}
+
+/// Sends a value to the future `id`: deposited at once on its own PE, else a message.
+pub(crate) fn send(pe: &Pe, id: FutureId, msg: Box<dyn ErasedMessage>) {
+    if id.pe as usize == pe.id {
+        deposit(pe, id, Body::Typed(msg));
+    } else {
+        pe.route(id.pe as usize, Envelope::new(dest(id), Body::Typed(msg)));
+    }
+}
+
+/// Like [`send`] for a typed value, which leaves the process without being boxed (see
+/// `Pe::route_typed`).
+#[inline]
+pub(crate) fn send_typed<M: Message>(pe: &Pe, id: FutureId, msg: M) {
+    if id.pe as usize == pe.id {
+        deposit(pe, id, Body::Typed(Box::new(msg)));
+    } else {
+        pe.route_typed(id.pe as usize, dest(id), None, msg);
+    }
+}
