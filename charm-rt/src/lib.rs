@@ -66,6 +66,7 @@ mod future;
 mod globals;
 mod ids;
 mod index;
+mod location;
 pub mod machine;
 mod message;
 mod reduction;

@@ -16,6 +16,7 @@ pub(crate) fn all() -> &'static Services {
         crate::sections::register(&mut s);
         crate::channel::register(&mut s);
         crate::globals::register(&mut s);
+        crate::location::register(&mut s);
         s
     })
 }

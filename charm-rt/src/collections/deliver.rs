@@ -4,7 +4,6 @@
 
 use super::chare::{registry, CallCx, ChareObject, Dispatched};
 use super::meta::CollectionMeta;
-use super::placement;
 use super::service::{local, lookup, park, Gather};
 use super::table::LocalCollection;
 use crate::error::{panic_message, CallError};
@@ -12,6 +11,7 @@ use crate::future::service as futures;
 use crate::future::value::{ErrorMsg, GatherPart, Value};
 use crate::ids::{CollectionId, EntryId};
 use crate::index::Index;
+use crate::location::{self, Arrival};
 use crate::message::{Body, Envelope, ErasedMessage, ReplyTo};
 use crate::scheduler::{ElemCtx, Pe};
 use std::any::Any;
@@ -27,22 +27,16 @@ pub(super) fn element(pe: &Pe, env: Envelope) {
         return park(coll, env);
     };
     let elem = elem as u32;
-    let range = c.first..c.first + c.elems.len() as u32;
-    if !range.contains(&elem) {
-        pe.abort(&format!(
+    match location::arrival(pe, coll, &c.here, elem) {
+        Arrival::Here(slot) => run_entry(pe, &c, slot, env.dest.entry, env.body, env.reply),
+        Arrival::Forward(to) => pe.route(to as usize, env),
+        // Static layouts only: an element is where its map puts it, or the message is wrong.
+        Arrival::NotHere => pe.abort(&format!(
             "message for element {} of {} collection {coll}, which is not on this PE",
             Index::from_linear(elem, &c.meta.shape),
             c.type_name
-        ));
+        )),
     }
-    run_entry(
-        pe,
-        &c,
-        (elem - c.first) as usize,
-        env.dest.entry,
-        env.body,
-        env.reply,
-    );
 }
 
 /// The handler of a broadcast: every local element runs it.
@@ -61,11 +55,11 @@ pub(super) fn broadcast(pe: &Pe, env: Envelope) {
         local(|l| {
             l.gathers
                 .borrow_mut()
-                .insert(r.future, Gather::expecting(c.elems.len(), None))
+                .insert(r.future, Gather::expecting(c.here.len(), None))
         });
     }
-    for off in 0..c.elems.len() {
-        run_entry(pe, &c, off, entry, Body::Wire(w.clone()), reply);
+    for (slot, _) in c.here.iter() {
+        run_entry(pe, &c, slot, entry, Body::Wire(w.clone()), reply);
     }
 }
 
@@ -104,7 +98,7 @@ fn dispatch_once(
 ) -> bool {
     let ctx = ElemCtx {
         coll: c.meta.id,
-        elem: c.first + off as u32,
+        elem: c.here.position(off).expect("a local element's slot"),
     };
     let cell: &RefCell<Box<dyn ChareObject>> = &c.elems[off];
     let cx = CallCx {
@@ -146,7 +140,9 @@ fn dispatch_once(
 pub(super) fn element_stepped(pe: &Pe, ctx: ElemCtx) {
     if let Some(c) = lookup(ctx.coll) {
         if !c.waits.borrow().is_empty() {
-            after_element_ran(pe, &c, (ctx.elem - c.first) as usize, false);
+            if let Some(slot) = c.here.slot_of(ctx.elem) {
+                after_element_ran(pe, &c, slot, false);
+            }
         }
     }
 }
@@ -295,17 +291,17 @@ fn create_local(pe: &Pe, meta: CollectionMeta, body: Body) {
             meta.type_id
         ));
     };
-    let range = placement::local_range(&meta, pe.id as u32);
+    let here = location::initial_elements(&meta, pe.id as u32);
     let mut body = body;
     if let Body::Wire(w) = &mut body {
         w.share(); // read once per local element
     }
     let mut body = Some(body);
-    let mut elems = Vec::with_capacity(range.len());
-    let last = range.end.saturating_sub(1);
-    for elem in range.clone() {
+    let mut elems = Vec::with_capacity(here.len());
+    let last = here.len().saturating_sub(1);
+    for (slot, elem) in here.iter() {
         let b = match body.take() {
-            Some(Body::Wire(w)) if elem != last => {
+            Some(Body::Wire(w)) if slot != last => {
                 body = Some(Body::Wire(w.clone()));
                 Body::Wire(w)
             }
@@ -337,10 +333,10 @@ fn create_local(pe: &Pe, meta: CollectionMeta, body: Body) {
             )),
         }
     }
-    let hosting: Vec<u32> = placement::hosting_pes(&meta).collect();
+    let hosting: Vec<u32> = location::hosting_pes(&meta).collect();
     let c = Rc::new(LocalCollection {
         meta,
-        first: range.start,
+        here,
         red_seq: (0..elems.len()).map(|_| std::cell::Cell::new(0)).collect(),
         elems,
         type_name: reg.name,

@@ -5,7 +5,6 @@ pub mod callback;
 pub(crate) mod chare;
 pub(crate) mod deliver;
 pub(crate) mod meta;
-pub(crate) mod placement;
 pub(crate) mod service;
 pub(crate) mod table;
 
@@ -16,6 +15,7 @@ use crate::future::value::{Serde, Value};
 use crate::future::{BroadcastReply, Reply};
 use crate::ids::{CollectionId, EntryId};
 use crate::index::Index;
+use crate::location;
 use crate::message::{Body, Dest, Envelope, Message, ReplyTo, WireBody};
 use crate::scheduler::{with_pe, ElemCtx, Pe};
 use chare::ChareStruct;
@@ -30,7 +30,8 @@ pub struct CollectionRef {
 }
 
 /// An untyped reference to one element (what a generated `XElemProxy` wraps): 16 bytes, with the
-/// destination PE computed once when the proxy is made.
+/// PE the element was last known on as a hint (computed once when the proxy is made; the
+/// location service has the last word).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct ElemRef {
     coll: CollectionId,
@@ -57,7 +58,7 @@ impl CollectionRef {
 
     /// Number of elements.
     pub fn len(&self) -> usize {
-        placement::size(&self.meta) as usize
+        location::size(&self.meta) as usize
     }
 
     /// True for an array with no elements.
@@ -77,7 +78,7 @@ impl CollectionRef {
         Some(ElemRef {
             coll: self.meta.id,
             elem,
-            pe: placement::pe_of(&self.meta, elem),
+            pe: location::home(&self.meta, elem),
         })
     }
 
@@ -99,20 +100,21 @@ impl CollectionRef {
         (0..self.len() as u32).map(|elem| ElemRef {
             coll: self.meta.id,
             elem,
-            pe: placement::pe_of(&self.meta, elem),
+            pe: location::home(&self.meta, elem),
         })
     }
 
     /// PEs that host at least one element.
     pub(crate) fn hosting_pes(&self) -> impl Iterator<Item = u32> + '_ {
-        placement::hosting_pes(&self.meta)
+        location::hosting_pes(&self.meta)
     }
 }
 
 impl ElemRef {
-    /// PE that hosts the element.
+    /// PE that hosts the element, as far as this PE knows.
+    #[inline]
     pub fn pe(&self) -> usize {
-        self.pe as usize
+        location::route(self.coll, self.elem, self.pe) as usize
     }
 
     /// Row-major position of the element in its collection.
@@ -173,7 +175,7 @@ pub fn create<C: ChareStruct, A: Message>(layout: Layout, args: A) -> Collection
             );
         } else {
             let w = WireBody::new(codec::encode_to_buf(|e| args.encode(e)));
-            for p in placement::hosting_pes(&meta) {
+            for p in location::hosting_pes(&meta) {
                 pe.route(p as usize, create_env(meta, Body::Wire(w.clone())));
             }
         }
@@ -193,7 +195,7 @@ fn create_env(meta: CollectionMeta, body: Body) -> Envelope {
 /// Sends a call to one element, fire-and-forget.
 #[inline]
 pub fn send<A: Message>(to: &ElemRef, entry: EntryId, args: A) {
-    with_pe(|pe| pe.route_typed(to.pe as usize, elem_dest(to, entry), None, args))
+    with_pe(|pe| pe.route_typed(to.pe(), elem_dest(to, entry), None, args))
 }
 
 /// The address of a call to one element.
@@ -222,7 +224,7 @@ fn call_in<A: Message>(
         gather: false,
         value,
     });
-    pe.route_typed(to.pe as usize, elem_dest(to, entry), reply, args);
+    pe.route_typed(to.pe(), elem_dest(to, entry), reply, args);
 }
 
 /// Sends a call to one element; the reply resolves when the method completed.
@@ -344,7 +346,7 @@ pub fn this_elem(type_name: &'static str, type_id: crate::ids::TypeId) -> ElemRe
     ElemRef {
         coll: ctx.coll,
         elem: ctx.elem,
-        pe: placement::pe_of(&c.meta, ctx.elem),
+        pe: location::home(&c.meta, ctx.elem),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::ids::CollectionId;
 use crate::message::{Envelope, FutureId, HandlerId};
 use crate::scheduler::{ElemCtx, Handler, IdMap, Pe, Services};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::rc::Rc;
 
 /// A call to one element; entry: the entry method; address: collection, row-major position.
@@ -45,7 +45,6 @@ impl Gather {
 }
 
 /// One PE's collections state.
-#[derive(Default)]
 pub(crate) struct Local {
     pub collections: RefCell<IdMap<CollectionId, Rc<LocalCollection>>>,
     /// Messages for collections whose creation has not reached this PE yet.
@@ -53,7 +52,7 @@ pub(crate) struct Local {
     /// The collection delivered to last (most messages go to the same one as the previous).
     pub last: RefCell<Option<Rc<LocalCollection>>>,
     /// Broadcast results being gathered on this PE, by the caller's future.
-    pub gathers: RefCell<HashMap<FutureId, Gather>>,
+    pub gathers: RefCell<IdMap<FutureId, Gather>>,
     /// Collection whose elements are being constructed (not yet in `collections`).
     pub constructing: Cell<Option<CollectionMeta>>,
     /// Next collection (and section) sequence number of this PE.
@@ -62,8 +61,22 @@ pub(crate) struct Local {
     pub next_single: Cell<u32>,
 }
 
+impl Local {
+    const fn new() -> Self {
+        Local {
+            collections: RefCell::new(IdMap::with_hasher(BuildHasherDefault::new())),
+            pending: RefCell::new(IdMap::with_hasher(BuildHasherDefault::new())),
+            last: RefCell::new(None),
+            gathers: RefCell::new(IdMap::with_hasher(BuildHasherDefault::new())),
+            constructing: Cell::new(None),
+            next_seq: Cell::new(0),
+            next_single: Cell::new(0),
+        }
+    }
+}
+
 thread_local! {
-    static LOCAL: Local = Local::default();
+    static LOCAL: Local = const { Local::new() };
 }
 
 /// Runs `f` with this PE's collections state.

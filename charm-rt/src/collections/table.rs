@@ -3,6 +3,7 @@
 use super::chare::ChareObject;
 use super::meta::CollectionMeta;
 use crate::ids::EntryId;
+use crate::location::LocalElements;
 use crate::message::{Body, ReplyTo};
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
@@ -16,17 +17,18 @@ pub(crate) struct ElemWaits {
     pub wakers: Vec<Waker>,
 }
 
-/// This PE's elements of one collection: a contiguous run of row-major positions.
+/// This PE's elements of one collection.
 pub(crate) struct LocalCollection {
     pub meta: CollectionMeta,
-    /// Row-major position of `elems[0]`.
-    pub first: u32,
+    /// Which elements are here, and in which slot of `elems` (the location service's).
+    pub here: LocalElements,
+    /// The chares, by slot.
     pub elems: Vec<RefCell<Box<dyn ChareObject>>>,
     pub type_name: &'static str,
-    /// Next reduction number of each local element.
+    /// Next reduction number of each local element, by slot.
     pub red_seq: Vec<std::cell::Cell<u32>>,
     /// This PE's place in the collection's reduction tree.
     pub tree: crate::reduction::state::TreePlace,
-    /// Per local element (by offset), what waits on it; empty for most collections.
+    /// Per local element (by slot), what waits on it; empty for most collections.
     pub waits: RefCell<HashMap<usize, ElemWaits>>,
 }

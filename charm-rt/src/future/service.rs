@@ -14,7 +14,7 @@ pub(crate) const FUTURE: HandlerId = HandlerId(4);
 
 thread_local! {
     /// This PE's futures (one PE per thread).
-    static TABLE: RefCell<FutureTable> = RefCell::new(FutureTable::new(0));
+    static TABLE: RefCell<FutureTable> = const { RefCell::new(FutureTable::new(0)) };
 }
 
 /// Runs `f` with this PE's future table.

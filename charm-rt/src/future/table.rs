@@ -60,7 +60,7 @@ pub(crate) enum Deposit {
 const RECENT: usize = 1024;
 
 impl FutureTable {
-    pub(crate) fn new(pe: usize) -> Self {
+    pub(crate) const fn new(pe: usize) -> Self {
         FutureTable {
             pe: pe as u32,
             slots: Vec::new(),
@@ -71,8 +71,9 @@ impl FutureTable {
 
     /// A new pending future. Inlined into the caller, so the id it returns stays in registers
     /// (returned through memory, it was read back with wider loads than it was written with,
-    /// which stalled the processor on every awaitable call).
-    #[inline]
+    /// which stalled the processor on every awaitable call). `always`: behind the per-PE
+    /// thread-local the plain hint was no longer taken.
+    #[inline(always)]
     pub(crate) fn create(
         &mut self,
         expected: u32,

@@ -46,7 +46,7 @@ impl<'a> Scope<'a> {
     pub(crate) fn of_collection(c: &'a LocalCollection) -> Self {
         Scope {
             id: ScopeId::Collection(c.meta.id),
-            local: c.elems.len() as u32,
+            local: c.here.len() as u32,
             tree: &c.tree,
         }
     }
@@ -154,7 +154,10 @@ fn next_reduction(pe: &Pe) -> (Rc<LocalCollection>, u32) {
     });
     let coll = crate::collections::service::lookup(ctx.coll)
         .unwrap_or_else(|| panic!("charm-rs: reductions are contributed from an entry method or coroutine of a collection element (not from main, and not from a constructor: the collection is not complete yet)"));
-    let off = (ctx.elem - coll.first) as usize;
+    let off = coll
+        .here
+        .slot_of(ctx.elem)
+        .expect("charm-rs: internal error: the contributing element is not on its PE");
     let seq = coll.red_seq[off].get();
     coll.red_seq[off].set(seq.wrapping_add(1));
     (coll, seq)

@@ -149,7 +149,12 @@ pub(crate) fn arrived(
                 c
             }
         };
-        let off = (m.elem - c.first) as usize;
+        let Some(off) = c.here.slot_of(m.elem) else {
+            pe.abort(&format!(
+                "a member of section {} is not on the PE its membership names",
+                sec.id
+            ));
+        };
         crate::collections::deliver::run_entry(pe, &c, off, entry, Body::Wire(w.clone()), reply);
     }
 }

@@ -1,6 +1,7 @@
-//! Which PE hosts which element: groups one per PE, arrays block-mapped, balanced to within one.
+//! The static maps: where an element starts. Groups one per PE, arrays block-mapped, balanced to
+//! within one; a single chare on its PE.
 
-use super::meta::{CollectionMeta, Kind};
+use crate::collections::{CollectionMeta, Kind};
 use std::ops::Range;
 
 /// Number of elements.

@@ -1,0 +1,139 @@
+//! Which elements of one collection are on this PE, and where each sits among the PE's
+//! elements (its slot). A PE's elements are one contiguous run of positions when the static
+//! map placed them (the arithmetic fast path); any other set (elements that arrived or left)
+//! is kept in a map.
+
+use crate::scheduler::IdMap;
+use std::ops::Range;
+
+/// The elements of one collection on this PE.
+#[derive(Clone, Debug)]
+pub(crate) enum LocalElements {
+    /// Positions `first..first + len`, in slots `0..len`.
+    Run { first: u32, len: u32 },
+    /// Any set: position → slot, and slot → position (`None`: a free slot).
+    Map {
+        slots: IdMap<u32, u32>,
+        positions: Vec<Option<u32>>,
+    },
+}
+
+impl LocalElements {
+    /// The run of positions the static map gives this PE.
+    pub(crate) fn run(r: Range<u32>) -> Self {
+        LocalElements::Run {
+            first: r.start,
+            len: r.end - r.start,
+        }
+    }
+
+    /// The slot of the element at row-major position `elem`, if it is here.
+    #[inline(always)]
+    pub(crate) fn slot_of(&self, elem: u32) -> Option<usize> {
+        match self {
+            LocalElements::Run { first, len } => {
+                let off = elem.wrapping_sub(*first);
+                (off < *len).then_some(off as usize)
+            }
+            LocalElements::Map { slots, .. } => slots.get(&elem).map(|&s| s as usize),
+        }
+    }
+
+    /// The position of the element in `slot`.
+    #[inline]
+    pub(crate) fn position(&self, slot: usize) -> Option<u32> {
+        match self {
+            LocalElements::Run { first, len } => {
+                (slot < *len as usize).then(|| first + slot as u32)
+            }
+            LocalElements::Map { positions, .. } => positions.get(slot).copied().flatten(),
+        }
+    }
+
+    /// How many elements are here.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            LocalElements::Run { len, .. } => *len as usize,
+            LocalElements::Map { slots, .. } => slots.len(),
+        }
+    }
+
+    /// Slot and position of every element here, by slot.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        let n = match self {
+            LocalElements::Run { len, .. } => *len as usize,
+            LocalElements::Map { positions, .. } => positions.len(),
+        };
+        (0..n).filter_map(|s| self.position(s).map(|p| (s, p)))
+    }
+
+    fn as_map_mut(&mut self) -> (&mut IdMap<u32, u32>, &mut Vec<Option<u32>>) {
+        if let LocalElements::Run { first, len } = *self {
+            let positions: Vec<Option<u32>> = (first..first + len).map(Some).collect();
+            let slots = (first..first + len).zip(0..).collect();
+            *self = LocalElements::Map { slots, positions };
+        }
+        match self {
+            LocalElements::Map { slots, positions } => (slots, positions),
+            LocalElements::Run { .. } => unreachable!("converted above"),
+        }
+    }
+
+    /// Records that the element at `elem` is now here, in `slot` (a slot its owner chose: a
+    /// free one, or the next). Returns `false`, changing nothing, if it was already here or the
+    /// slot is taken.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "the interface migration and insertion use (issue 14); unit-tested now"
+        )
+    )]
+    pub(crate) fn insert(&mut self, elem: u32, slot: usize) -> bool {
+        if self.slot_of(elem).is_some() || self.position(slot).is_some() {
+            return false;
+        }
+        let (slots, positions) = self.as_map_mut();
+        if positions.len() <= slot {
+            positions.resize(slot + 1, None);
+        }
+        positions[slot] = Some(elem);
+        slots.insert(elem, slot as u32);
+        true
+    }
+
+    /// Records that the element at `elem` left this PE; returns the slot it had.
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "the interface migration and insertion use (issue 14); unit-tested now"
+        )
+    )]
+    pub(crate) fn remove(&mut self, elem: u32) -> Option<usize> {
+        self.slot_of(elem)?;
+        let (slots, positions) = self.as_map_mut();
+        let slot = slots.remove(&elem)? as usize;
+        positions[slot] = None;
+        Some(slot)
+    }
+
+    /// A slot no element uses (the first free one, or the next after the last).
+    #[cfg_attr(
+        not(test),
+        expect(
+            dead_code,
+            reason = "the interface migration and insertion use (issue 14); unit-tested now"
+        )
+    )]
+    pub(crate) fn free_slot(&self) -> usize {
+        match self {
+            LocalElements::Run { len, .. } => *len as usize,
+            LocalElements::Map { positions, .. } => positions
+                .iter()
+                .position(Option::is_none)
+                .unwrap_or(positions.len()),
+        }
+    }
+}
