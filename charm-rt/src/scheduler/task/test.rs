@@ -150,7 +150,8 @@ fn clear_hands_back_every_live_task_and_empties_the_table() {
 }
 
 /// A task's waker, woken from a thread that runs no PE: the key goes through the shared list
-/// and the doorbell.
+/// and the doorbell (std's, so not in a loom build).
+#[cfg(not(loom))]
 mod foreign {
     use super::*;
     use std::time::{Duration, Instant};
