@@ -8,6 +8,9 @@ use std::collections::VecDeque;
 use std::panic::Location;
 use std::task::Waker;
 
+#[cfg(test)]
+mod test;
+
 /// The values of a complete future.
 pub(crate) type Values = SmallVec<[Box<dyn Any + Send>; 1]>;
 

@@ -5,10 +5,14 @@
 //! ring costs one shared load unless the PE actually sleeps. The two sides use the store → fence →
 //! load pattern, so a message enqueued while the PE goes to sleep is never missed.
 
-use std::sync::atomic::{fence, AtomicBool, Ordering};
+mod sync;
+#[cfg(test)]
+mod test;
+
+use std::sync::atomic::Ordering;
 use std::sync::OnceLock;
-use std::thread::Thread;
 use std::time::{Duration, Instant};
+use sync::{fence, AtomicBool, Thread};
 
 /// How long an idle PE polls before it parks.
 pub const SPIN: Duration = Duration::from_micros(50);
@@ -23,7 +27,7 @@ pub struct Doorbell {
 impl Doorbell {
     /// Binds the doorbell to the calling thread (the PE's scheduler thread).
     pub fn bind_current_thread(&self) {
-        let _ = self.thread.set(std::thread::current());
+        let _ = self.thread.set(sync::current());
     }
 
     /// Wakes the PE if it sleeps. Call after making the work visible.
@@ -44,8 +48,8 @@ impl Doorbell {
         fence(Ordering::SeqCst);
         if !has_work() {
             match timeout {
-                Some(t) => std::thread::park_timeout(t),
-                None => std::thread::park(),
+                Some(t) => sync::park_timeout(t),
+                None => sync::park(),
             }
         }
         self.sleeping.store(false, Ordering::Relaxed);

@@ -11,6 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Wake, Waker};
 
+#[cfg(test)]
+mod test;
+
 /// A task's slot and generation in its PE's task table.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct TaskKey {
