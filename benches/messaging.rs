@@ -3,7 +3,7 @@
 //! `cargo bench --bench messaging` (add `-- <filter>` to run one group). Each charm-rs case runs
 //! inside a job started with `charm_rt::run`; only the timed loop is measured, not job start-up.
 
-use charm_rt::codec::{encode_to_buf, Decoder};
+use charm_rt::__private::{encode_to_buf, Decoder};
 use charm_rt::prelude::*;
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use std::cell::Cell;

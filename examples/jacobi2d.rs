@@ -237,7 +237,7 @@ impl PlainRunner {
     ) -> Option<(u32, f64, f64)> {
         #[cfg(feature = "mpi")]
         {
-            charm_rt::machine::mpi::with_world(|w| plain_mpi::run(w, size, bx, by, max_iters))
+            charm_rt::mpi::with_world(|w| plain_mpi::run(w, size, bx, by, max_iters))
         }
         #[cfg(not(feature = "mpi"))]
         {

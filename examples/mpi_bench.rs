@@ -13,7 +13,7 @@
 //! Payloads are `Vec<u8>` on the direct-copy path. One-way latency is half the round trip;
 //! bandwidth is payload bytes per one-way time.
 
-use charm_rt::machine::mpi::with_world;
+use charm_rt::mpi::with_world;
 use charm_rt::prelude::*;
 use mpi::traits::*;
 use std::time::Instant;

@@ -58,7 +58,7 @@
 
 mod banner;
 mod channel;
-pub mod codec;
+mod codec;
 mod collections;
 mod config;
 mod error;
@@ -67,7 +67,7 @@ mod globals;
 mod ids;
 mod index;
 mod location;
-pub mod machine;
+mod machine;
 mod message;
 mod reduction;
 mod scheduler;
@@ -80,7 +80,7 @@ pub mod __private;
 
 pub use channel::{Channel, Recv};
 pub use charm_macros::chare;
-pub use codec::{Marshal, Serde};
+pub use codec::{CodecError, Decoder, Encoder, Marshal, Pod, Serde};
 pub use collections::callback::Callback;
 pub use collections::{this_index, CollectionRef, ElemRef};
 pub use config::{Config, ConfigError};
@@ -104,6 +104,14 @@ pub use sections::{
 pub use start::{
     abort, exit, my_pe, num_pes, run, spawn, start, start_qd, wait_qd, wait_until, yield_now,
 };
+
+/// The MPI layer, for programs that also use MPI directly (feature `mpi`).
+#[cfg(feature = "mpi")]
+pub mod mpi {
+    pub use crate::machine::mpi::{launched_by_mpirun, with_world};
+    #[doc(hidden)]
+    pub use crate::machine::mpi::{TAG_MSG, TAG_SEG};
+}
 
 /// What most programs need: `use charm_rt::prelude::*;`.
 pub mod prelude {

@@ -92,6 +92,29 @@ pub enum Body {
 }
 
 impl Body {
+    /// The value a body carries: moved out of a typed body that is an `M`, or read from an
+    /// encoded one by `decode`, which must read all of it. `what` names the message in errors.
+    pub fn take<M: 'static>(
+        self,
+        what: &str,
+        decode: impl FnOnce(&mut Decoder<'_>) -> Result<M, CodecError>,
+    ) -> Result<M, CodecError> {
+        match self {
+            Body::Typed(m) => m
+                .into_any()
+                .downcast::<M>()
+                .map(|b| *b)
+                .map_err(|_| CodecError(format!("{what} of an unexpected type"))),
+            Body::Wire(mut w) => {
+                let mut d = w.decoder()?;
+                let v = decode(&mut d)?;
+                d.finish()?;
+                Ok(v)
+            }
+            Body::Empty => Err(CodecError(format!("empty {what}"))),
+        }
+    }
+
     /// Encodes a typed body (or returns an encoded one as is).
     pub fn into_wire(self) -> WireBody {
         match self {

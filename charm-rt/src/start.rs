@@ -41,6 +41,7 @@ where
     // once, before any PE runs.
     crate::collections::chare::registry();
     crate::services::all();
+    crate::error::install_panic_hook();
     #[cfg(feature = "mpi")]
     if crate::machine::mpi::launched_by_mpirun() {
         return run_mpi(cfg, main);

@@ -19,6 +19,10 @@
 //! Typed bodies are encoded here; already encoded bodies (broadcasts) are appended as they are.
 //! Which handler ids exist, and what their words mean, is not known here.
 
+// Only layers that cross processes (MPI) use the wire format; it is built and unit-tested
+// without them too.
+#![cfg_attr(not(feature = "mpi"), allow(dead_code))]
+
 use super::{encode_with_externals, BodyBuf, CodecError, Externals, WireBuf};
 use crate::message::{
     Addr, Body, Dest, Envelope, ErasedMessage, FutureId, HandlerId, ReplyTo, WireBody,
@@ -197,6 +201,7 @@ fn truncated() -> CodecError {
 }
 
 /// Reads a wire message back into an envelope whose body refers to the same buffer.
+#[cfg(test)]
 pub fn decode_envelope(buf: WireBuf) -> Result<Envelope, CodecError> {
     decode_shared_envelope(buf.into())
 }

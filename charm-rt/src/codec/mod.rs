@@ -22,10 +22,13 @@ mod marshal;
 mod segment;
 mod wire;
 
+// What only the layers that cross processes (MPI) use is built, and unit-tested, without them.
+#[cfg_attr(not(feature = "mpi"), allow(unused_imports))]
 pub use body_buf::{BodyBuf, PooledBuf};
+#[cfg_attr(not(feature = "mpi"), allow(unused_imports))]
 pub use envelope::{
-    decode_envelope, decode_shared_envelope, encode_envelope, encode_parts, has_externals,
-    stated_words, BodyRef, Head,
+    decode_shared_envelope, encode_envelope, encode_parts, has_externals, stated_words, BodyRef,
+    Head,
 };
 pub use marshal::{Marshal, Serde};
 pub use segment::Segment;
@@ -41,10 +44,20 @@ use std::fmt;
 
 /// Plain numeric element types that travel on the direct-copy path.
 pub trait Pod: bytemuck::Pod + Send + Sync + 'static {}
+
+/// Calls `$m!(u8, i8, ...)` with the plain numeric types: the runtime's one list of them (the
+/// `#[chare]` macro keeps its own, checked against this one by a test in charm-tests).
+macro_rules! for_each_pod {
+    ($m:ident) => {
+        $m!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, usize, isize, f32, f64);
+    };
+}
+pub(crate) use for_each_pod;
+
 macro_rules! pod {
     ($($t:ty),*) => { $(impl Pod for $t {})* };
 }
-pod!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, usize, isize, f32, f64);
+for_each_pod!(pod);
 
 fn config() -> impl bincode::config::Config {
     bincode::config::standard()
@@ -171,6 +184,7 @@ pub fn encode_into<'a>(buf: &mut WireBuf, write: impl for<'b> FnOnce(&mut Encode
 
 /// Encodes a message at the end of `buf`, leaving bulk arguments of `external_min` bytes or more
 /// out of it; returns them.
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 pub fn encode_with_externals<'a>(
     buf: &mut WireBuf,
     external_min: usize,
@@ -229,6 +243,7 @@ pub(crate) fn addr_serde<T: DeserializeOwned>(
 }
 
 /// The external arguments a body refers to, in order: byte length and element size.
+#[cfg_attr(not(feature = "mpi"), allow(dead_code))]
 pub fn external_layout(bytes: &[u8]) -> Result<SmallVec<[(usize, usize); 2]>, CodecError> {
     let serde_len = read_u32(bytes, 0)? as usize;
     let count = read_u32(bytes, 4)?;

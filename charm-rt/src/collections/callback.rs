@@ -172,6 +172,6 @@ fn encode_plain_vec<'a, T: 'static>(v: &'a Vec<T>, en: &mut codec::Encoder<'_, '
             }
         )*};
     }
-    try_bulk!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, usize, isize, f32, f64);
+    crate::codec::for_each_pod!(try_bulk);
     false
 }

@@ -108,9 +108,11 @@ fn dispatch_once(
     };
     let prev = pe.current.replace(Some(ctx));
     let started = pe.profile.enabled().then(std::time::Instant::now);
-    let res = catch_unwind(AssertUnwindSafe(|| {
-        cell.borrow_mut().dispatch(entry, body, cx)
-    }));
+    let res = crate::error::panics_go_to_caller(reply.is_some(), || {
+        catch_unwind(AssertUnwindSafe(|| {
+            cell.borrow_mut().dispatch(entry, body, cx)
+        }))
+    });
     if let Some(t) = started {
         pe.profile
             .record_entry(c.type_name, cell.borrow().entry_name(entry), t.elapsed());

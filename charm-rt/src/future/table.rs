@@ -150,18 +150,20 @@ impl FutureTable {
     /// Stores a value. `Err` carries a message for a fatal error (value for a completed future,
     /// malformed value).
     pub(crate) fn deposit(&mut self, id: FutureId, body: Body) -> Result<Deposit, String> {
-        let Some(p) = self.pending_mut(id) else {
-            return Err(format!(
+        // One sentence whether the complete values were taken already or still wait to be
+        // (a future resolved twice on its own PE before it is awaited): the documented one.
+        let complete = |t: &Self| {
+            format!(
                 "{} received a value after it already had all its values \
                  (a future can be resolved only as many times as it expects)",
-                self.describe(id)
-            ));
+                t.describe(id)
+            )
+        };
+        let Some(p) = self.pending_mut(id) else {
+            return Err(complete(self));
         };
         if p.values.len() as u32 >= p.expected {
-            return Err(format!(
-                "{} received more values than it expects (a future can be resolved only as many times as it expects)",
-                self.describe(id)
-            ));
+            return Err(complete(self));
         }
         let v = match body {
             Body::Typed(m) => Ok(m.into_any()),

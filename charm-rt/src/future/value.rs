@@ -19,8 +19,9 @@ pub trait Value: Send + Sized + 'static {
     fn into_output(self) -> Self::Output;
 }
 
-/// A value encoded with serde.
-pub struct Serde<T>(pub T);
+/// Serde values are the one [`Serde`](crate::codec::Serde) wrapper of the codec, also a
+/// future value and a message.
+pub use crate::codec::Serde;
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> Value for Serde<T> {
     type Output = T;

@@ -102,7 +102,7 @@ macro_rules! numeric {
         }
     )*};
 }
-numeric!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, usize, isize, f32, f64);
+crate::codec::for_each_pod!(numeric);
 
 impl Reducible for bool {
     fn combine(self, o: Self, op: Reducer<Self>) -> Self {

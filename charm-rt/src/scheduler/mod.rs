@@ -276,7 +276,7 @@ impl Pe {
     }
 
     fn poll_task(&self, key: TaskKey) {
-        let (mut fut, waker, elem) = {
+        let (mut fut, waker, elem, to_caller) = {
             let mut tasks = self.tasks.borrow_mut();
             let Some(t) = tasks.get_mut(key) else { return };
             t.queued = false;
@@ -287,15 +287,18 @@ impl Pe {
                 f,
                 std::mem::replace(&mut t.waker, Waker::noop().clone()),
                 t.elem,
+                matches!(t.origin, Origin::Entry { reply: Some(_), .. }),
             )
         };
         let prev = self.current.replace(elem);
         let prev_polling = self
             .polling
             .replace(Some((key, waker.data(), waker.vtable())));
-        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            fut.as_mut().poll(&mut Context::from_waker(&waker))
-        }));
+        let res = crate::error::panics_go_to_caller(to_caller, || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                fut.as_mut().poll(&mut Context::from_waker(&waker))
+            }))
+        });
         self.polling.set(prev_polling);
         self.current.set(prev);
         if let Some(ctx) = elem {

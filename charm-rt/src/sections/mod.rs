@@ -198,20 +198,8 @@ pub(crate) fn arrived(pe: &Pe, d: SectionDest, env: Envelope) {
 pub(crate) fn decode_serde<T: serde::de::DeserializeOwned + 'static>(
     body: Body,
 ) -> Result<T, CodecError> {
-    match body {
-        Body::Typed(m) => m
-            .into_any()
-            .downcast::<crate::future::value::Serde<T>>()
-            .map(|b| b.0)
-            .map_err(|_| CodecError("section message of an unexpected type".into())),
-        Body::Wire(mut w) => {
-            let mut d = w.decoder()?;
-            let v = d.serde()?;
-            d.finish()?;
-            Ok(v)
-        }
-        Body::Empty => Err(CodecError("empty section message".into())),
-    }
+    body.take("section message", |d| d.serde().map(crate::codec::Serde))
+        .map(|s| s.0)
 }
 
 #[cfg(test)]

@@ -104,12 +104,12 @@ impl Sink {
 #[cfg(feature = "mpi")]
 fn ring_on_runtime_tag() -> bool {
     use mpi::traits::*;
-    charm_rt::machine::mpi::with_world(|world| {
+    charm_rt::mpi::with_world(|world| {
         let (r, n) = (world.rank(), world.size());
         if n < 2 {
             return;
         }
-        let tag = charm_rt::machine::mpi::TAG_MSG;
+        let tag = charm_rt::mpi::TAG_MSG;
         let (next, prev) = (
             world.process_at_rank((r + 1) % n),
             world.process_at_rank((r + n - 1) % n),
@@ -146,7 +146,7 @@ fn ring_on_runtime_tag() -> bool {
 /// Whether the job runs on the MPI layer.
 fn on_mpi() -> bool {
     #[cfg(feature = "mpi")]
-    return charm_rt::machine::mpi::launched_by_mpirun();
+    return charm_rt::mpi::launched_by_mpirun();
     #[cfg(not(feature = "mpi"))]
     false
 }

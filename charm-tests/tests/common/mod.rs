@@ -292,6 +292,18 @@ impl Output {
         self
     }
 
+    /// Standard error contains none of `parts`.
+    pub fn assert_stderr_lacks(&self, parts: &[&str]) -> &Self {
+        for p in parts {
+            assert!(
+                !self.stderr.contains(p),
+                "stderr unexpectedly mentions {p:?}\n{}",
+                self.context()
+            );
+        }
+        self
+    }
+
     /// The value after `KEY ` on the first stdout line that starts with it.
     pub fn value(&self, key: &str) -> String {
         let prefix = format!("{key} ");

@@ -142,7 +142,11 @@ fn a_value_too_many_is_an_error_before_and_after_the_take() {
         .deposit(id, typed(2))
         .err()
         .expect("second value accepted");
-    assert!(err.contains("more values than it expects"), "{err}");
+    // The documented sentence, as after the take.
+    assert!(
+        err.contains("received a value after it already had all its values"),
+        "{err}"
+    );
     // The extra value did not replace or join the first one.
     assert_eq!(
         unpack(t.poll_take(id, Waker::noop(), None).unwrap().unwrap()),

@@ -160,12 +160,6 @@ impl MpiEndpoint {
         }
     }
 
-    /// The world communicator, for programs that also use MPI directly (any tags: the
-    /// runtime's messages travel on a communicator of their own).
-    pub fn world(&self) -> &SimpleCommunicator {
-        &self.world
-    }
-
     fn receive(&self) -> Option<Envelope> {
         let (source, buf) = self.posted.borrow_mut().poll(|source, slot| match slot[0] {
             LARGE_NOTICE => (source, None),
