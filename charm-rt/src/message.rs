@@ -9,7 +9,9 @@ use smallvec::SmallVec;
 use std::any::Any;
 
 /// The arguments of one entry-method call, or a value for a future: something that can be moved
-/// as is to a PE in the same address space, or encoded for another process.
+/// as is to a PE in the same address space, or encoded for another process. It is the encode
+/// half of [`Marshal`](crate::Marshal): the receiver (the generated dispatch, or the service
+/// that owns the message) knows the concrete type and decodes it itself.
 pub trait Message: Send + 'static {
     /// Writes the message through the codec (only when it must leave the address space or be
     /// shared by several receivers).

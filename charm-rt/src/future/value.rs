@@ -1,20 +1,17 @@
 //! Values that travel to futures: results of calls, broadcast results gathered per PE, errors.
 
-use crate::codec::{CodecError, Decoder, Encoder, Pod};
+use crate::codec::{CodecError, Decoder, Encoder, Marshal, Pod};
 use crate::error::CallError;
 use crate::message::{Message, WireBody};
 use serde::{de::DeserializeOwned, Serialize};
 use std::any::Any;
 
-/// How a value is encoded when it leaves the address space. The `#[chare]` macro picks
-/// [`Bulk`] for `Vec`s of plain numbers and [`Serde`] for everything else.
-pub trait Value: Send + Sized + 'static {
+/// A [`Marshal`] wrapper around an entry method's return value, chosen by the `#[chare]`
+/// macro ([`Bulk`] for `Vec`s of plain numbers, [`Serde`] for everything else), and what the
+/// caller unwraps it to.
+pub trait Value: Marshal {
     /// What the receiver gets.
     type Output;
-    /// Writes the value.
-    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>);
-    /// Reads the value.
-    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError>;
     /// Unwraps it.
     fn into_output(self) -> Self::Output;
 }
@@ -26,14 +23,6 @@ pub use crate::codec::Serde;
 impl<T: Serialize + DeserializeOwned + Send + 'static> Value for Serde<T> {
     type Output = T;
     #[inline]
-    fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
-        enc.serde(&self.0)
-    }
-    #[inline]
-    fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
-        dec.serde().map(Serde)
-    }
-    #[inline]
     fn into_output(self) -> T {
         self.0
     }
@@ -42,8 +31,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> Value for Serde<T> {
 /// A `Vec` of plain numbers, on the direct-copy path.
 pub struct Bulk<P>(pub Vec<P>);
 
-impl<P: Pod> Value for Bulk<P> {
-    type Output = Vec<P>;
+impl<P: Pod> Marshal for Bulk<P> {
     #[inline]
     fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
         enc.bulk(&self.0)
@@ -52,6 +40,10 @@ impl<P: Pod> Value for Bulk<P> {
     fn decode(dec: &mut Decoder<'_>) -> Result<Self, CodecError> {
         dec.bulk_vec().map(Bulk)
     }
+}
+
+impl<P: Pod> Value for Bulk<P> {
+    type Output = Vec<P>;
     #[inline]
     fn into_output(self) -> Vec<P> {
         self.0
@@ -60,13 +52,13 @@ impl<P: Pod> Value for Bulk<P> {
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> Message for Serde<T> {
     fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
-        Value::encode(self, enc)
+        Marshal::encode(self, enc)
     }
 }
 
 impl<P: Pod> Message for Bulk<P> {
     fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
-        Value::encode(self, enc)
+        Marshal::encode(self, enc)
     }
 }
 
