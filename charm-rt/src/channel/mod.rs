@@ -11,12 +11,17 @@ use crate::collections::ElemRef;
 use crate::ids::CollectionId;
 use crate::message::{Addr, Body, Dest, Envelope, HandlerId, Message};
 use crate::scheduler::{with_pe, Handler, Pe, Services};
+use state::ChanState;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+
+mod state;
+#[cfg(test)]
+mod test;
 
 /// An element: collection and row-major position.
 pub(crate) type ElemAddr = (CollectionId, u32);
@@ -74,18 +79,11 @@ impl ChanAddr {
     }
 }
 
-#[derive(Default)]
-pub(crate) struct ChanState {
-    next: u64,
-    early: BTreeMap<u64, Body>,
-    waker: Option<Waker>,
-}
-
 /// Channel ends of one PE: arrived values by (receiver, sender, number), and how many channels
 /// each local element opened to each peer.
 #[derive(Default)]
 pub(crate) struct Channels {
-    states: HashMap<(ElemAddr, ElemAddr, u32), ChanState>,
+    states: HashMap<(ElemAddr, ElemAddr, u32), ChanState<Body>>,
     opened: HashMap<(ElemAddr, ElemAddr), u32>,
 }
 
@@ -185,22 +183,8 @@ pub struct Recv<T> {
 }
 
 fn decode<T: Marshal>(body: Body) -> Result<T, CodecError> {
-    match body {
-        Body::Typed(m) => m
-            .into_any()
-            .downcast::<ChanMsg<T>>()
-            .map(|b| b.0)
-            .map_err(|_| {
-                CodecError("channel value of another type than the receiving end's".into())
-            }),
-        Body::Wire(mut w) => {
-            let mut d = w.decoder()?;
-            let v = T::decode(&mut d)?;
-            d.finish()?;
-            Ok(v)
-        }
-        Body::Empty => Err(CodecError("empty channel message".into())),
-    }
+    body.take("channel value", |d| T::decode(d).map(ChanMsg))
+        .map(|m: ChanMsg<T>| m.0)
 }
 
 impl<T: Marshal> std::future::Future for Recv<T> {
@@ -210,17 +194,7 @@ impl<T: Marshal> std::future::Future for Recv<T> {
         let body = with_pe(|_| {
             let all = channels();
             let mut chans = all.borrow_mut();
-            let st = chans.states.entry(key).or_default();
-            match st.early.remove(&st.next) {
-                Some(b) => {
-                    st.next += 1;
-                    Some(b)
-                }
-                None => {
-                    st.waker = Some(cx.waker().clone());
-                    None
-                }
-            }
+            chans.states.entry(key).or_default().take_next(cx.waker())
         });
         match body {
             Some(b) => {
@@ -240,26 +214,17 @@ fn arrived(pe: &Pe, env: Envelope) {
 impl Pe {
     /// A channel value arrived for a local element.
     fn channel_arrived(&self, addr: ChanAddr, body: Body) {
-        let waker = {
-            let all = channels();
-            let mut chans = all.borrow_mut();
-            let st = chans
-                .states
-                .entry((addr.to, addr.from, addr.k))
-                .or_default();
-            if addr.seq < st.next || st.early.contains_key(&addr.seq) {
-                drop(chans);
-                self.abort(&format!("channel value #{} arrived twice", addr.seq));
+        let woken = channels()
+            .borrow_mut()
+            .states
+            .entry((addr.to, addr.from, addr.k))
+            .or_default()
+            .arrive(addr.seq, body);
+        match woken {
+            Ok(wakers) => wakers.into_iter().for_each(Waker::wake),
+            Err(state::Duplicate(seq)) => {
+                self.abort(&format!("channel value #{seq} arrived twice"))
             }
-            st.early.insert(addr.seq, body);
-            if addr.seq == st.next {
-                st.waker.take()
-            } else {
-                None
-            }
-        };
-        if let Some(w) = waker {
-            w.wake();
         }
     }
 }

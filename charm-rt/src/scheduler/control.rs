@@ -67,19 +67,12 @@ fn qd_request(pe: &Pe, env: Envelope) {
 }
 
 fn qd_reply(pe: &Pe, env: Envelope) {
-    let counts = match env.body {
-        Body::Typed(m) => m
-            .into_any()
-            .downcast::<QdCounts>()
-            .map(|b| *b)
-            .unwrap_or_default(),
-        Body::Wire(mut w) => w
-            .decoder()
-            .and_then(|mut d| d.serde())
-            .unwrap_or_else(|e| pe.abort(&format!("quiescence reply: {e}"))),
-        Body::Empty => QdCounts::default(),
-    };
-    pe.qd_reply(env.dest.entry, counts);
+    let wave = env.dest.entry;
+    let counts = env
+        .body
+        .take("quiescence reply", |d| d.serde())
+        .unwrap_or_else(|e| pe.abort(&format!("malformed message: {e}")));
+    pe.qd_reply(wave, counts);
 }
 
 impl Message for QdCounts {

@@ -105,11 +105,8 @@ async fn combine_refs(parts: Vec<SectionRef>) -> SectionRef {
 
 /// A union's description reached this PE: install it once every combined section is known here.
 pub(crate) fn arrived(pe: &Pe, d: SectionDest, body: Body) {
-    let spec: UnionSpec = match body {
-        Body::Typed(_) | Body::Wire(_) => decode_serde(body)
-            .unwrap_or_else(|e| pe.abort(&format!("malformed section union: {e}"))),
-        Body::Empty => pe.abort("empty section union"),
-    };
+    let spec: UnionSpec =
+        decode_serde(body).unwrap_or_else(|e| pe.abort(&format!("malformed section union: {e}")));
     match spec
         .parts
         .iter()

@@ -1,6 +1,6 @@
 //! Channels: a ring of elements exchanging ghost rows through channels to both neighbours and
 //! waiting on whichever is ready first; in-order delivery of many values; two channels between
-//! the same pair; a self channel; 1 MiB arrays.
+//! the same pair; a self channel; 1 MiB arrays; two coroutines receiving from one channel.
 
 use charm_rt::prelude::*;
 use charm_rt::{Channel, Serde, WaitAny};
@@ -16,6 +16,8 @@ pub struct Node {
     // Set once, then borrowed without a guard: safe to hold across `.await`.
     left: OnceCell<RowChannel>,
     right: OnceCell<RowChannel>,
+    /// A channel that several coroutines of this element receive from at once.
+    shared: OnceCell<Channel<u64>>,
 }
 
 fn row(from: usize, iter: u32, len: usize) -> Vec<f64> {
@@ -30,6 +32,7 @@ impl Node {
         Node {
             left: OnceCell::new(),
             right: OnceCell::new(),
+            shared: OnceCell::new(),
         }
     }
 
@@ -78,6 +81,22 @@ impl Node {
         n
     }
 
+    /// Opens this element's end of the shared channel to `peer`.
+    pub fn open_shared(&self, peer: NodeElemProxy) {
+        assert!(self.shared.set(Channel::new(peer)).is_ok(), "opened once");
+    }
+
+    /// Receives one value from the shared channel (several of these wait at once).
+    pub async fn take_one(&self) -> u64 {
+        self.shared.get().expect("open_shared first").recv().await
+    }
+
+    /// Sends `n` numbered values on a new channel to `peer`.
+    pub fn send_numbers(&self, peer: NodeElemProxy, n: u64) {
+        let c: Channel<u64> = Channel::new(peer);
+        (0..n).for_each(|i| c.send(i));
+    }
+
     /// Sends itself 3 values on a self channel and reads them back.
     pub async fn selfie(&self) -> Vec<u64> {
         let me: Channel<u64> = Channel::new(Self::this_elem());
@@ -111,6 +130,18 @@ fn main() {
             pair.elem(1).selfie_ret().await.unwrap(),
             vec![100, 101, 102]
         );
+
+        // Two coroutines of one element wait on one channel before any value arrives: each
+        // gets one value (the second waiting receiver must be woken too).
+        let pair = NodeProxy::new_array(2);
+        let (p, q) = (pair.elem(0), pair.elem(1));
+        q.open_shared_awaitable(p).await.expect("open");
+        let (a, b) = (q.take_one_ret(), q.take_one_ret());
+        charm_rt::wait_qd().await; // both are suspended in `recv`
+        p.send_numbers(q, 2);
+        let mut got = [a.await.expect("first"), b.await.expect("second")];
+        got.sort();
+        assert_eq!(got, [0, 1]);
         ok("channels");
     })
 }

@@ -16,8 +16,11 @@ use crate::message::{Body, Envelope, FutureId, HandlerId};
 use std::cell::{Cell, RefCell};
 use std::time::{Duration, Instant};
 
-/// How long PE 0 stays idle before it starts a wave.
-const IDLE_BEFORE_WAVE: Duration = Duration::from_millis(20);
+#[cfg(test)]
+mod test;
+mod waves;
+
+use waves::{Outcome, Waves, IDLE_BEFORE_WAVE};
 
 /// A PE's answer to a wave.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -39,16 +42,14 @@ pub(crate) struct Qd {
     pub processed: Cell<u64>,
     /// A wave asked this PE for its counts (answered when idle).
     pub(super) pending_wave: Cell<Option<u32>>,
-    // PE 0 only:
-    waiters: RefCell<Vec<FutureId>>,
-    wave: Cell<u32>,
-    in_wave: Cell<bool>,
-    replies_left: Cell<usize>,
-    totals: RefCell<QdCounts>,
-    previous: RefCell<Option<(u64, u64)>>,
-    idle_since: Cell<Option<Instant>>,
-    /// Counts at the last quiescence nobody used, so idle waves stop until something happens.
-    settled_at: Cell<Option<(u64, u64)>>,
+    /// The waves (PE 0 only).
+    waves: RefCell<Waves>,
+}
+
+impl Qd {
+    fn local(&self) -> (u64, u64) {
+        (self.sent.get(), self.processed.get())
+    }
 }
 
 /// The report of a job that can never continue can be turned off with `CHARM_HANG_CHECK=0`
@@ -96,8 +97,7 @@ impl Pe {
     /// Asks for `f` to be resolved at the next quiescence.
     pub(crate) fn start_qd(&self, f: FutureId) {
         if self.id == 0 {
-            self.qd.waiters.borrow_mut().push(f);
-            self.qd.settled_at.set(None);
+            self.qd.waves.borrow_mut().start(f);
         } else {
             let [a, b] = f.to_words();
             self.endpoint
@@ -116,31 +116,18 @@ impl Pe {
             let counts = self.qd_counts();
             self.control(0, QD_REPLY, wave, Body::Typed(Box::new(counts)));
         }
-        if self.id != 0 || self.qd.in_wave.get() {
+        if self.id != 0 {
             return;
         }
-        let now = Instant::now();
-        let since = match self.qd.idle_since.get() {
-            Some(t) => t,
-            None => {
-                self.qd.idle_since.set(Some(now));
-                now
+        let wave = self
+            .qd
+            .waves
+            .borrow_mut()
+            .idle(Instant::now(), self.qd.local(), self.num_pes);
+        if let Some(wave) = wave {
+            for p in 0..self.num_pes {
+                self.control(p, QD_REQUEST, wave, Body::Empty);
             }
-        };
-        if now - since < IDLE_BEFORE_WAVE {
-            return;
-        }
-        let totals_now = (self.qd.sent.get(), self.qd.processed.get());
-        if self.qd.waiters.borrow().is_empty() && self.qd.settled_at.get() == Some(totals_now) {
-            return; // already found quiescent with nothing to do, and nothing happened since
-        }
-        let wave = self.qd.wave.get().wrapping_add(1);
-        self.qd.wave.set(wave);
-        self.qd.in_wave.set(true);
-        self.qd.replies_left.set(self.num_pes);
-        *self.qd.totals.borrow_mut() = QdCounts::default();
-        for p in 0..self.num_pes {
-            self.control(p, QD_REQUEST, wave, Body::Empty);
         }
     }
 
@@ -148,70 +135,35 @@ impl Pe {
     #[inline]
     pub(crate) fn qd_busy(&self) {
         if self.id == 0 {
-            self.qd.idle_since.set(None);
+            self.qd.waves.borrow_mut().busy();
         }
     }
 
     fn qd_counts(&self) -> QdCounts {
-        let (mut awaited, mut about) = (0, Vec::new());
+        let mut c = QdCounts::default();
         for report in &self.services.hooks.awaited {
-            let (n, more) = report(self);
-            awaited += n;
-            about.extend(more.into_iter().take(8usize.saturating_sub(about.len())));
+            let (n, about) = report(self);
+            c.add_awaited(n, about);
         }
-        QdCounts {
-            sent: self.qd.sent.get(),
-            processed: self.qd.processed.get(),
-            awaited,
-            about,
-        }
+        (c.sent, c.processed) = self.qd.local();
+        c
     }
 
     pub(super) fn qd_reply(&self, wave: u32, c: QdCounts) {
-        if wave != self.qd.wave.get() || !self.qd.in_wave.get() {
-            return;
-        }
-        {
-            let mut t = self.qd.totals.borrow_mut();
-            t.sent += c.sent;
-            t.processed += c.processed;
-            t.awaited += c.awaited;
-            let room = 8usize.saturating_sub(t.about.len());
-            t.about.extend(c.about.into_iter().take(room));
-        }
-        self.qd.replies_left.set(self.qd.replies_left.get() - 1);
-        if self.qd.replies_left.get() > 0 {
-            return;
-        }
-        self.qd.in_wave.set(false);
-        let t = std::mem::take(&mut *self.qd.totals.borrow_mut());
-        let now = (t.sent, t.processed);
-        let previous = self.qd.previous.replace(Some(now));
-        if t.sent != t.processed || previous != Some(now) {
-            return; // not quiescent (yet): the next idle period starts another wave
-        }
-        *self.qd.previous.borrow_mut() = None;
-        let waiters = std::mem::take(&mut *self.qd.waiters.borrow_mut());
-        if !waiters.is_empty() {
-            for f in waiters {
-                (self.services.hooks.resolve)(self, f);
+        let local = self.qd.local();
+        let outcome = self
+            .qd
+            .waves
+            .borrow_mut()
+            .reply(wave, c, local, hang_check_enabled());
+        match outcome {
+            Outcome::Pending | Outcome::NotQuiescent | Outcome::Settled => {}
+            Outcome::Resolve(waiters) => {
+                for f in waiters {
+                    (self.services.hooks.resolve)(self, f);
+                }
             }
-            return;
+            Outcome::Hang(report) => self.abort(&report),
         }
-        if t.awaited > 0 && hang_check_enabled() {
-            let mut msg = format!(
-                "the job is idle and can never continue: no PE has work and no message is in flight, \
-                 but {} future(s) are still awaited (they can no longer be resolved):",
-                t.awaited
-            );
-            for a in &t.about {
-                msg.push_str("\n  - ");
-                msg.push_str(a);
-            }
-            self.abort(&msg);
-        }
-        self.qd
-            .settled_at
-            .set(Some((self.qd.sent.get(), self.qd.processed.get())));
     }
 }
