@@ -89,6 +89,50 @@ pub(crate) struct Channels {
 
 /// One end of a channel carrying values of type `T`. Create it inside an entry method,
 /// constructor or coroutine of an element; keep it in the chare.
+///
+/// Each side opens its end with the other's element proxy; the k-th channel an element opens
+/// to a peer is matched with the k-th the peer opens back. [`send`](Channel::send) never
+/// blocks; [`recv`](Channel::recv) is awaited and returns values in sending order.
+///
+/// ```
+/// use charm_rt::prelude::*;
+/// use charm_rt::Channel;
+///
+/// #[chare]
+/// pub struct Stage {}
+///
+/// #[chare]
+/// impl Stage {
+///     fn new() -> Self {
+///         Stage {}
+///     }
+///
+///     /// Sends `n` squares to `next`.
+///     pub fn produce(&self, next: StageElemProxy, n: u64) {
+///         let out: Channel<u64> = Channel::new(next);
+///         (0..n).for_each(|i| out.send(i * i));
+///     }
+///
+///     /// Sums `n` values from `prev`, in the order they were sent.
+///     pub async fn consume(&self, prev: StageElemProxy, n: u64) -> u64 {
+///         let input: Channel<u64> = Channel::new(prev);
+///         let mut sum = 0;
+///         for _ in 0..n {
+///             sum += input.recv().await;
+///         }
+///         sum
+///     }
+/// }
+///
+/// let code = charm_rt::run(charm_rt::Config::with_pes(2), || async {
+///     let stages = StageProxy::new_array(2); // one element per PE
+///     let (a, b) = (stages.elem(0), stages.elem(1));
+///     let sum = b.consume_ret(a, 4);
+///     a.produce(b, 4);
+///     assert_eq!(sum.await.unwrap(), 0 + 1 + 4 + 9);
+/// });
+/// assert_eq!(code, 0);
+/// ```
 pub struct Channel<T> {
     me: ElemAddr,
     peer: ElemRef,
