@@ -52,7 +52,6 @@ struct Slot {
 pub(crate) struct TaskTable {
     slots: Vec<Slot>,
     free: Vec<u32>,
-    live: usize,
 }
 
 impl TaskTable {
@@ -65,7 +64,6 @@ impl TaskTable {
         s.gen = s.gen.wrapping_add(1);
         let key = TaskKey { slot, gen: s.gen };
         s.task = Some(make(key));
-        self.live += 1;
         key
     }
 
@@ -85,14 +83,18 @@ impl TaskTable {
         let t = s.task.take();
         if t.is_some() {
             self.free.push(key.slot);
-            self.live -= 1;
         }
         t
     }
 
+    /// How many tasks the table holds.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.slots.iter().filter(|s| s.task.is_some()).count()
+    }
+
     /// Drops every task (at shutdown, on the PE's own thread).
     pub(crate) fn clear(&mut self) -> Vec<Task> {
-        self.live = 0;
         self.free.clear();
         self.slots.drain(..).filter_map(|s| s.task).collect()
     }

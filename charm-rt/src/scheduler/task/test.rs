@@ -41,7 +41,7 @@ fn insert_hands_the_key_to_the_task_it_builds() {
     });
     assert_eq!(given, Some(k));
     assert_eq!(k.gen, 1);
-    assert_eq!(t.live, 1);
+    assert_eq!(t.len(), 1);
     assert_eq!(label_of(&mut t, k, &seen), Some(1));
 }
 
@@ -53,7 +53,7 @@ fn live_tasks_get_distinct_slots() {
     for (i, &k) in keys.iter().enumerate() {
         assert_eq!(label_of(&mut t, k, &seen), Some(i as u32 + 1));
     }
-    assert_eq!(t.live, 4);
+    assert_eq!(t.len(), 4);
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn a_stale_key_does_not_reach_the_task_in_a_reused_slot() {
     assert!(t.get_mut(old).is_none(), "a stale key reached the new task");
     assert!(t.remove(old).is_none(), "a stale key removed the new task");
     assert_eq!(label_of(&mut t, new, &seen), Some(2));
-    assert_eq!(t.live, 1);
+    assert_eq!(t.len(), 1);
 }
 
 #[test]
@@ -90,7 +90,7 @@ fn removing_twice_frees_the_slot_once() {
     assert_ne!(a.slot, b.slot);
     assert_eq!(label_of(&mut t, a, &seen), Some(2));
     assert_eq!(label_of(&mut t, b, &seen), Some(3));
-    assert_eq!(t.live, 2);
+    assert_eq!(t.len(), 2);
 }
 
 #[test]
@@ -143,7 +143,7 @@ fn clear_hands_back_every_live_task_and_empties_the_table() {
     }
     labels.sort();
     assert_eq!(labels, [1, 3]);
-    assert_eq!(t.live, 0);
+    assert_eq!(t.len(), 0);
     for k in keys {
         assert!(t.get_mut(k).is_none());
     }
