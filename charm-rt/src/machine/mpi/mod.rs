@@ -26,6 +26,7 @@
 mod malloc_tuning;
 mod owned_send;
 mod posted_recv;
+mod session;
 
 use super::{Doorbell, Endpoint};
 use crate::codec::{
@@ -33,11 +34,11 @@ use crate::codec::{
     stated_words, BodyBuf, BodyRef, Head, PooledBuf, Segment, WireBuf,
 };
 use crate::message::{Body, Envelope, ErasedMessage};
-use mpi::environment::Universe;
 use mpi::point_to_point::MatchedReceiveVec;
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
-use owned_send::OwnedSends;
+use owned_send::{HeldEnvelope, OwnedSends};
+use session::Session;
 use smallvec::SmallVec;
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
@@ -57,7 +58,7 @@ const EAGER_BLOCKING_MAX: usize = 2048;
 /// Direct-copy arguments this large go straight from the sender's vector, uncopied.
 const EXTERNAL_MIN: usize = 64 * 1024;
 
-use posted_recv::{PostedRecvs, SLOT_BYTES, SLOT_WORDS};
+use posted_recv::{SLOT_BYTES, SLOT_WORDS};
 
 /// True when this process was started by an MPI launcher (`mpirun`, `mpiexec`, `srun`).
 pub fn launched_by_mpirun() -> bool {
@@ -90,14 +91,9 @@ fn oversubscribed() -> bool {
 
 /// One rank's end of the MPI layer.
 pub struct MpiEndpoint {
-    // Fields drop in order: the posted receives and sends in flight before the communicator
-    // they use, and all before `_universe` finalizes MPI.
-    posted: RefCell<PostedRecvs>,
-    sends: RefCell<OwnedSends>,
-    /// The runtime's own communicator, a duplicate of the world's: its messages never match a
-    /// receive the program posts on the world (`with_world`), whatever the tags, and MPI does
-    /// not check the runtime's posted receives against the program's messages.
-    comm: SimpleCommunicator,
+    /// MPI, the runtime's communicator and what is posted on it.
+    session: Session,
+    /// The world communicator (freeing it is a no-op, so it may drop in any order).
     world: SimpleCommunicator,
     rank: usize,
     size: usize,
@@ -105,8 +101,6 @@ pub struct MpiEndpoint {
     scratch: RefCell<WireBuf>,
     /// How long an idle rank polls before sleeping: long when it has a core to itself.
     spin: Duration,
-    // Dropped last: finalizes MPI.
-    _universe: Universe,
 }
 
 impl MpiEndpoint {
@@ -122,25 +116,21 @@ impl MpiEndpoint {
         let world = universe.world();
         let rank = world.rank() as usize;
         let size = world.size() as usize;
-        let comm = world.duplicate();
+        let session = Session::new(universe, TAG_MSG);
         OWNS_MPI.with(|o| o.set(true));
-        let posted = RefCell::new(PostedRecvs::new(&comm, TAG_MSG));
         let spin = if oversubscribed() {
             Duration::from_micros(50)
         } else {
             Duration::from_millis(5)
         };
         MpiEndpoint {
-            posted,
-            comm,
+            session,
             world,
             rank,
             size,
             doorbell: Arc::new(Doorbell::default()),
             scratch: RefCell::new(WireBuf::with_capacity(SLOT_BYTES)),
-            sends: RefCell::new(OwnedSends::default()),
             spin,
-            _universe: universe,
         }
     }
 
@@ -161,7 +151,7 @@ impl MpiEndpoint {
     }
 
     fn receive(&self) -> Option<Envelope> {
-        let (source, buf) = self.posted.borrow_mut().poll(|source, slot| match slot[0] {
+        let (source, buf) = self.session.posted().borrow_mut().poll(|source, slot| match slot[0] {
             LARGE_NOTICE => (source, None),
             first => {
                 let words = match stated_words(first) {
@@ -208,7 +198,7 @@ impl MpiEndpoint {
     /// Sends an encoded message (its first part: what follows on [`TAG_SEG`] is the caller's).
     #[inline]
     fn send_first_part(&self, to: usize, scratch: &mut WireBuf, sends: &mut OwnedSends) {
-        let to_rank = self.comm.process_at_rank(to as i32);
+        let to_rank = self.session.comm().process_at_rank(to as i32);
         if scratch.len() <= EAGER_BLOCKING_MAX {
             // Far below any eager limit: MPI copies it out at once, so the blocking send cannot
             // wait for the receiver (which is what makes the cheap path cheap).
@@ -217,19 +207,26 @@ impl MpiEndpoint {
             // Fits a posted slot but might exceed the eager limit: never block on it.
             let n = scratch.words().len();
             let buf = sends.small_buffer(scratch);
-            sends.start_words(&self.comm, to as i32, TAG_MSG, buf, n);
+            sends.start_words(self.session.comm(), to as i32, TAG_MSG, buf, n);
         } else {
             to_rank.send_with_tag(&[LARGE_NOTICE][..], TAG_MSG);
             let owned = std::mem::replace(scratch, WireBuf::with_capacity(SLOT_BYTES));
             let n = owned.words().len();
-            sends.start_words(&self.comm, to as i32, TAG_SEG, owned.into_words(), n);
+            sends.start_words(
+                self.session.comm(),
+                to as i32,
+                TAG_SEG,
+                owned.into_words(),
+                n,
+            );
         }
     }
 
     /// Receives the bytes of a large message announced by `source`, into a pooled buffer.
     fn receive_large(&self, source: i32) -> WireBuf {
         let (msg, status) = self
-            .comm
+            .session
+            .comm()
             .process_at_rank(source)
             .matched_probe_with_tag(TAG_SEG);
         let words = status.count(u64::equivalent_datatype()) as usize;
@@ -242,7 +239,8 @@ impl MpiEndpoint {
     /// the argument's element size (no zero-filling, no copy afterwards).
     fn receive_segment(&self, source: i32, bytes: usize, elem: usize) -> Segment {
         let (msg, status) = self
-            .comm
+            .session
+            .comm()
             .process_at_rank(source)
             .matched_probe_with_tag(TAG_SEG);
         let seg = match elem {
@@ -263,14 +261,14 @@ impl MpiEndpoint {
     /// Completes outstanding sends and discards incoming messages until every rank got here.
     fn drain_and_synchronize(&self) {
         loop {
-            self.sends.borrow_mut().progress();
+            self.session.sends().borrow_mut().progress();
             while self.receive().is_some() {}
-            if self.sends.borrow().len() == 0 {
+            if self.session.sends().borrow().len() == 0 {
                 break;
             }
             std::thread::yield_now();
         }
-        let mut barrier = self.comm.immediate_barrier();
+        let mut barrier = self.session.comm().immediate_barrier();
         loop {
             match barrier.test() {
                 Ok(_) => break,
@@ -309,7 +307,7 @@ impl Endpoint for MpiEndpoint {
             return false;
         }
         drop(externals);
-        let mut sends = self.sends.borrow_mut();
+        let mut sends = self.session.sends().borrow_mut();
         self.send_first_part(to, &mut scratch, &mut sends);
         if sends.len() > 0 {
             sends.progress();
@@ -320,8 +318,20 @@ impl Endpoint for MpiEndpoint {
     fn send(&self, to: usize, env: Envelope) {
         let mut scratch = self.scratch.borrow_mut();
         scratch.clear();
-        let externals = encode_envelope(&env, &mut scratch, EXTERNAL_MIN);
-        // Raw parts, so the envelope can move into the in-flight table with its vectors.
+        if encode_envelope(&env, &mut scratch, EXTERNAL_MIN).is_empty() {
+            let mut sends = self.session.sends().borrow_mut();
+            self.send_first_part(to, &mut scratch, &mut sends);
+            if sends.len() > 0 {
+                sends.progress();
+            }
+            return;
+        }
+        // Its large arguments are sent from the envelope's own memory: hold the envelope where
+        // it stays until those sends complete, and borrow them again from there (encoding the
+        // rest again is small beside the 64 KiB+ they send).
+        let held = HeldEnvelope::new(env);
+        scratch.clear();
+        let externals = encode_envelope(held.get(), &mut scratch, EXTERNAL_MIN);
         let segments: SmallVec<[(*const u8, usize, usize); 2]> = externals
             .iter()
             .map(|(s, elem)| (s.as_ptr(), s.len(), *elem))
@@ -337,18 +347,15 @@ impl Endpoint for MpiEndpoint {
                 i32::MAX
             );
         }
-        let mut sends = self.sends.borrow_mut();
+        let mut sends = self.session.sends().borrow_mut();
         self.send_first_part(to, &mut scratch, &mut sends);
-        if !segments.is_empty() {
-            sends.start_segments(&self.comm, to as i32, TAG_SEG, &segments, env);
-        }
-        if sends.len() > 0 {
-            sends.progress();
-        }
+        // SAFETY: the segments were borrowed from `held.get()`, after the envelope was held.
+        unsafe { sends.start_segments(self.session.comm(), to as i32, TAG_SEG, &segments, held) };
+        sends.progress();
     }
 
     fn try_recv(&self) -> Option<Envelope> {
-        let mut sends = self.sends.borrow_mut();
+        let mut sends = self.session.sends().borrow_mut();
         if sends.len() > 0 {
             sends.progress();
         }
@@ -357,7 +364,7 @@ impl Endpoint for MpiEndpoint {
     }
 
     fn has_incoming(&self) -> bool {
-        self.posted.borrow_mut().ready()
+        self.session.posted().borrow_mut().ready()
     }
 
     fn spin_time(&self) -> Duration {

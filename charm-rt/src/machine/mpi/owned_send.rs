@@ -11,6 +11,7 @@ use mpi::request::{Request, StaticScope};
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use smallvec::SmallVec;
+use std::ptr::NonNull;
 
 /// A request on memory of one element type.
 enum AnyRequest {
@@ -41,18 +42,57 @@ impl AnyRequest {
     }
 }
 
+/// An envelope kept at one heap address while MPI reads its direct-copy arguments.
+///
+/// It is boxed once, before anything borrows its arguments, and from then on reached only
+/// through this pointer until [`HeldEnvelope::release`]: moving it moves the pointer, never the
+/// envelope, and no unique borrow (such as moving a `Box`) is made while sends read it, so the
+/// borrows the sends were started from stay valid.
+pub(super) struct HeldEnvelope(NonNull<Envelope>);
+
+impl HeldEnvelope {
+    pub(super) fn new(env: Envelope) -> Self {
+        HeldEnvelope(NonNull::from(Box::leak(Box::new(env))))
+    }
+
+    /// The envelope at its final place: borrow its direct-copy arguments from here.
+    pub(super) fn get(&self) -> &Envelope {
+        // SAFETY: the pointer comes from `Box::leak`, so it is valid and aligned until
+        // `release`, which consumes `self`; until then only shared borrows are made.
+        unsafe { self.0.as_ref() }
+    }
+
+    /// Frees the envelope.
+    ///
+    /// # Safety
+    /// No request started from a borrow of [`get`](HeldEnvelope::get) may still be pending.
+    unsafe fn release(self) {
+        // SAFETY: the pointer came from `Box::leak` and is released once (this consumes
+        // `self`); the caller guarantees MPI no longer reads the envelope's memory.
+        drop(unsafe { Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
 /// Sends in flight and the memory they read.
 struct InFlight {
     requests: SmallVec<[AnyRequest; 2]>,
     /// A message buffer from `Box::into_raw`, recycled when the requests are done.
     words: Option<*mut Vec<u64>>,
     /// The envelope whose direct-copy arguments are being sent.
-    _envelope: Option<Envelope>,
+    envelope: Option<HeldEnvelope>,
 }
 
 impl InFlight {
     /// Frees the memory of completed requests: small buffers go to `small` for reuse.
     fn release(&mut self, small: &mut Vec<Vec<u64>>) {
+        debug_assert!(
+            self.requests.is_empty(),
+            "release before the sends completed"
+        );
+        if let Some(env) = self.envelope.take() {
+            // SAFETY: every request reading the envelope completed (callers check).
+            unsafe { env.release() };
+        }
         if let Some(w) = self.words.take() {
             // SAFETY: every request reading the buffer completed (callers check), so MPI no longer
             // reads it and the `'static` borrow handed out in `start_words` is dead; the pointer
@@ -110,29 +150,32 @@ impl OwnedSends {
         self.in_flight.push(InFlight {
             requests,
             words: Some(owner),
-            _envelope: None,
+            envelope: None,
         });
     }
 
     /// Starts sending each direct-copy argument `(pointer, byte length, element size)` of
-    /// `envelope` to `to` with `tag`, straight from the envelope's own vectors, which are kept
-    /// alive (with the envelope) until the sends complete.
-    pub(super) fn start_segments(
+    /// `envelope` to `to` with `tag`, straight from the envelope's own memory, which is kept
+    /// (with the envelope) until the sends complete.
+    ///
+    /// # Safety
+    /// Every segment is a borrow of `envelope.get()` made after the envelope was held (not of
+    /// the envelope before it moved into the [`HeldEnvelope`]).
+    pub(super) unsafe fn start_segments(
         &mut self,
         world: &SimpleCommunicator,
         to: i32,
         tag: i32,
         segments: &[(*const u8, usize, usize)],
-        envelope: Envelope,
+        envelope: HeldEnvelope,
     ) {
         let dest = world.process_at_rank(to);
         let mut requests = SmallVec::new();
         for &(ptr, len, elem) in segments {
-            // SAFETY: `ptr..ptr + len` is the data of a vector inside `envelope`'s body (the
-            // codec returned it as a borrow of the envelope; moving the envelope moves only the
-            // pointers to that heap memory, not the memory). The envelope is stored in the same
-            // entry as the requests and dropped only after they all completed; nothing mutates it
-            // meanwhile. So the bytes stay valid and unchanged for as long as MPI reads them.
+            // SAFETY: `ptr..ptr + len` was borrowed from the held envelope at its final place
+            // (the caller's promise). The envelope is stored in the same entry as the requests
+            // and released only after they all completed, and only shared borrows of it are made
+            // meanwhile, so the bytes stay valid and unchanged for as long as MPI reads them.
             let bytes: &'static [u8] = unsafe { std::slice::from_raw_parts(ptr, len) };
             let r = match elem {
                 1 => AnyRequest::B1(dest.immediate_send_with_tag(StaticScope, bytes, tag)),
@@ -157,7 +200,7 @@ impl OwnedSends {
         self.in_flight.push(InFlight {
             requests,
             words: None,
-            _envelope: Some(envelope),
+            envelope: Some(envelope),
         });
     }
 
@@ -181,17 +224,22 @@ impl OwnedSends {
             }
         });
     }
-}
 
-impl Drop for OwnedSends {
-    fn drop(&mut self) {
-        // Dropping a pending request panics in rsmpi and would leave MPI reading freed memory:
-        // wait for every send before the memory goes.
+    /// Waits for every send in flight and releases its memory (before the communicator goes:
+    /// see `Session`).
+    pub(super) fn wait_all(&mut self) {
         for mut f in self.in_flight.drain(..) {
             for r in f.requests.drain(..) {
                 r.wait();
             }
             f.release(&mut self.small);
         }
+    }
+}
+
+impl Drop for OwnedSends {
+    fn drop(&mut self) {
+        // Dropping a pending request panics in rsmpi and would leave MPI reading freed memory.
+        self.wait_all();
     }
 }

@@ -82,16 +82,20 @@ impl Slot {
 }
 
 impl PostedRecvs {
-    pub(super) fn new(world: &SimpleCommunicator, tag: i32) -> Self {
+    /// Posts the receives on `comm`.
+    ///
+    /// # Safety
+    /// `comm` (and MPI) must stay valid until the receives are closed ([`PostedRecvs::close`],
+    /// or dropping them): MPI keeps using the communicator of a posted receive.
+    pub(super) unsafe fn new(comm: &SimpleCommunicator, tag: i32) -> Self {
         let slots = (0..SLOTS)
             .map(|_| {
                 let buf = Box::into_raw(vec![0u64; SLOT_WORDS].into_boxed_slice());
                 // SAFETY: reading MPI's null-request constant.
                 let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
-                // SAFETY: `buf` holds `SLOT_WORDS` u64s and stays allocated until `Drop`,
+                // SAFETY: `buf` holds `SLOT_WORDS` u64s and stays allocated until `close`,
                 // which frees it only after the request is complete and freed; the caller
-                // keeps the communicator valid until the slots are dropped (the endpoint drops
-                // them before its own communicator and before MPI is finalized).
+                // keeps the communicator valid until then (this function's contract).
                 unsafe {
                     ffi::MPI_Recv_init(
                         buf.cast(),
@@ -99,7 +103,7 @@ impl PostedRecvs {
                         ffi::RSMPI_UINT64_T,
                         ffi::RSMPI_ANY_SOURCE,
                         tag,
-                        world.as_raw(),
+                        comm.as_raw(),
                         &mut request,
                     )
                 };
@@ -160,8 +164,11 @@ impl PostedRecvs {
     }
 }
 
-impl Drop for PostedRecvs {
-    fn drop(&mut self) {
+impl PostedRecvs {
+    /// Cancels the receives and frees their requests and buffers (once: later calls, and the
+    /// drop, find nothing left).
+    pub(super) fn close(&mut self) {
+        self.taken = None;
         for mut slot in self.slots.drain(..) {
             // SAFETY: an active receive is cancelled and waited for (if a message matched it
             // first, the wait just finishes receiving it), so MPI no longer writes the buffer;
@@ -176,5 +183,11 @@ impl Drop for PostedRecvs {
                 drop(Box::from_raw(slot.buf));
             }
         }
+    }
+}
+
+impl Drop for PostedRecvs {
+    fn drop(&mut self) {
+        self.close();
     }
 }
