@@ -25,6 +25,20 @@ pub fn chare(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand(attr.into(), item.into()).into()
 }
 
+/// Calls the macro named by its argument with the plain numeric types that travel by direct
+/// copy: `__for_each_pod!(m)` is `m!(u8, i8, ..., f64);`. The runtime implements its `Pod` trait
+/// (and its numeric reducers and callbacks) through it, so the runtime and this crate's type
+/// classification read one list. Not for users.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __for_each_pod(input: TokenStream) -> TokenStream {
+    let m = syn::parse_macro_input!(input as syn::Ident);
+    let types = model::POD
+        .iter()
+        .map(|t| syn::Ident::new(t, proc_macro2::Span::call_site()));
+    quote::quote!(#m!(#(#types),*);).into()
+}
+
 /// The whole expansion, on `proc_macro2` tokens. On error the original item is kept (so the rest
 /// of the crate still type-checks and IDEs keep working) next to the `compile_error!`s.
 pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> TokenStream2 {

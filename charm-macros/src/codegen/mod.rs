@@ -70,7 +70,83 @@ pub(crate) fn without_when_attributes(item: &syn::ItemImpl) -> syn::ItemImpl {
 #[cfg(test)]
 mod tests {
     use crate::expand;
+    use crate::model::{RESERVED, STUB_SUFFIXES};
     use quote::quote;
+    use std::collections::BTreeSet;
+    use syn::visit::Visit;
+
+    /// The names of inherent methods defined on the types named in `on`.
+    #[derive(Default)]
+    struct InherentMethods {
+        on: Vec<String>,
+        found: BTreeSet<String>,
+    }
+
+    impl<'ast> Visit<'ast> for InherentMethods {
+        fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+            let on_type = matches!(&*i.self_ty, syn::Type::Path(p)
+                if p.path.segments.last().is_some_and(|s| self.on.iter().any(|n| s.ident == n)));
+            if i.trait_.is_none() && on_type {
+                for it in &i.items {
+                    if let syn::ImplItem::Fn(f) = it {
+                        self.found.insert(f.sig.ident.to_string());
+                    }
+                }
+            }
+            syn::visit::visit_item_impl(self, i);
+        }
+    }
+
+    #[test]
+    fn reserved_names_are_exactly_what_the_proxies_define() {
+        // Every kind of entry method, so every kind of stub is generated.
+        let user = quote!(impl W {
+            fn new(n: u32) -> Self { W }
+            pub fn plain(&mut self, x: u32) {}
+            pub fn value(&mut self, v: &[f64]) -> Vec<f64> { Vec::new() }
+            pub fn named(&mut self, s: String) -> String { s }
+        });
+        let entries = ["plain", "value", "named"];
+        let code = format!(
+            "{} {}",
+            expand(
+                quote!(),
+                quote!(
+                    pub struct W {}
+                )
+            ),
+            expand(quote!(), user)
+        );
+        let file: syn::File = syn::parse_str(&code).expect("the expansion parses");
+        let mut v = InherentMethods {
+            on: ["W", "WProxy", "WElemProxy", "WSectionProxy"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        };
+        v.visit_file(&file);
+        let user_defined = ["new"].into_iter().chain(entries);
+        let stubs = entries
+            .iter()
+            .flat_map(|e| STUB_SUFFIXES.iter().map(move |s| format!("{e}{s}")));
+        let allowed: BTreeSet<String> = RESERVED
+            .iter()
+            .map(|s| s.to_string())
+            .chain(user_defined.map(String::from))
+            .chain(stubs)
+            .collect();
+        let unreserved: Vec<&String> = v.found.difference(&allowed).collect();
+        assert!(
+            unreserved.is_empty(),
+            "the proxies define methods an entry method could clash with: add them to RESERVED \
+             (or to STUB_SUFFIXES): {unreserved:?}"
+        );
+        let stale: Vec<&&str> = RESERVED.iter().filter(|r| !v.found.contains(**r)).collect();
+        assert!(
+            stale.is_empty(),
+            "RESERVED names that nothing defines: {stale:?}"
+        );
+    }
 
     fn expanded(item: proc_macro2::TokenStream) -> String {
         expand(quote!(), item).to_string()

@@ -45,11 +45,11 @@ use std::fmt;
 /// Plain numeric element types that travel on the direct-copy path.
 pub trait Pod: bytemuck::Pod + Send + Sync + 'static {}
 
-/// Calls `$m!(u8, i8, ...)` with the plain numeric types: the runtime's one list of them (the
-/// `#[chare]` macro keeps its own, checked against this one by a test in charm-tests).
+/// Calls `$m!(u8, i8, ...)` with the plain numeric types. The list is the one `#[chare]`
+/// classifies argument types with (in charm-macros), so the two cannot disagree.
 macro_rules! for_each_pod {
     ($m:ident) => {
-        $m!(u8, i8, u16, i16, u32, i32, u64, i64, u128, i128, usize, isize, f32, f64);
+        charm_macros::__for_each_pod!($m);
     };
 }
 pub(crate) use for_each_pod;
