@@ -4,11 +4,12 @@
 //! collection proxy (`NameProxy`), an element proxy (`NameElemProxy`) and a section proxy
 //! (`NameSectionProxy`) with one method per entry method, in three forms (fire-and-forget,
 //! `_awaitable`, `_ret`), plus the dispatch code, the registration the runtime needs and, per
-//! entry method, the `HasEntry` signature facts that unions of sections check calls against. Use it through `charm_rt::chare`; the generated code only
-//! names `::charm_rt`, so a crate that depends on `charm-rt` alone can use it.
+//! entry method, the `HasEntry` signature facts that unions of sections check calls against. Use
+//! it through `charm_rt::chare`; the generated code only names `::charm_rt`, so a crate that
+//! depends on `charm-rt` alone can use it.
 //!
-//! The work is split as in serde_derive: [`parse`] reads the item, [`model`] validates it into a
-//! model of the chare (every error points at the user's code), [`codegen`] writes the output.
+//! The work is split as in serde_derive: `parse` reads the item, `model` validates it into a
+//! model of the chare (every error points at the user's code), `codegen` writes the output.
 //! Each step is a plain function over `proc_macro2`, unit-tested without a compiler run.
 
 mod codegen;

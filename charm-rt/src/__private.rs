@@ -42,7 +42,20 @@ pub fn spawn_entry(cx: &CallCx, method: &'static str, fut: impl Future<Output = 
         elem: cx.elem,
         reply: cx.reply,
     };
-    with_pe(|pe| pe.spawn(fut, Some(cx.elem), origin))
+    with_pe(|pe| {
+        let fut = crate::error::track(
+            || crate::error::Running {
+                pe: pe.id,
+                what: crate::error::RunningWhat::Entry {
+                    chare: cx.chare,
+                    method,
+                    index: crate::collections::deliver::index_of(cx.elem),
+                },
+            },
+            fut,
+        );
+        pe.spawn(fut, Some(cx.elem), origin)
+    })
 }
 
 /// A decoder over an encoded body (external direct-copy arguments are taken without a copy).

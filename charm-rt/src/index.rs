@@ -10,6 +10,57 @@ pub const MAX_DIMS: usize = 6;
 ///
 /// Group elements are indexed by PE number (one coordinate); a single chare has index `(0)`.
 /// Build one from a `usize`, a tuple or an array: `Index::from(3)`, `(1, 2).into()`, `[1, 2, 3].into()`.
+///
+/// # Examples
+///
+/// ```
+/// use charm_rt::Index;
+///
+/// let shape = Index::from((3, 4)); // a 3 x 4 array
+/// assert_eq!((shape.ndims(), shape.volume()), (2, 12));
+///
+/// let i: Index = (1, 2).into();
+/// assert_eq!((i.get(0), i.get(1), i.to_string()), (1, 2, "(1, 2)".to_string()));
+/// // Row-major: (1, 2) is element 1 * 4 + 2 of the shape.
+/// assert_eq!(i.linear_in(&shape), Some(6));
+/// assert_eq!(Index::from_linear(6, &shape), i);
+/// assert_eq!(Index::from((3, 0)).linear_in(&shape), None); // out of bounds
+///
+/// // A rank known only at run time.
+/// let dims = vec![2, 3, 4];
+/// assert_eq!(Index::new(&dims).volume(), 24);
+/// ```
+///
+/// Proxies take anything that converts into an `Index`, and an element finds its own with
+/// `Self::this_index()`:
+///
+/// ```
+/// use charm_rt::prelude::*;
+///
+/// #[chare]
+/// pub struct Tile {}
+///
+/// #[chare]
+/// impl Tile {
+///     fn new() -> Self {
+///         Tile {}
+///     }
+///
+///     /// This element's index.
+///     pub fn whoami(&self) -> Index {
+///         Self::this_index()
+///     }
+/// }
+///
+/// let code = charm_rt::run(charm_rt::Config::with_pes(2), || async {
+///     let tiles = TileProxy::new_array((2, 3));
+///     assert_eq!(tiles.shape(), Index::from((2, 3)));
+///     assert_eq!(tiles.elem((1, 2)).whoami_ret().await.unwrap(), Index::from((1, 2)));
+///     let all = tiles.whoami_ret().await.unwrap(); // sorted by element position
+///     assert_eq!(all[4], Index::from((1, 1)));
+/// });
+/// assert_eq!(code, 0);
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Index {
     n: u8,

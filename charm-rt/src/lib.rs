@@ -64,6 +64,9 @@ mod config;
 mod error;
 mod future;
 mod globals;
+// The user guide's Rust snippets, compiled and run as doctests so that they cannot drift.
+#[cfg(doctest)]
+mod guide;
 mod ids;
 mod index;
 mod location;

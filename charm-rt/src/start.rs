@@ -135,7 +135,16 @@ pub fn num_pes() -> usize {
 
 /// Starts a coroutine on this PE that is not tied to a chare. A panic in it ends the job.
 pub fn spawn(fut: impl Future<Output = ()> + 'static) {
-    with_pe(|pe| pe.spawn(fut, pe.current.get(), crate::scheduler::Origin::Spawned))
+    with_pe(|pe| {
+        let fut = crate::error::track(
+            || crate::error::Running {
+                pe: pe.id,
+                what: crate::error::RunningWhat::Spawned,
+            },
+            fut,
+        );
+        pe.spawn(fut, pe.current.get(), crate::scheduler::Origin::Spawned)
+    })
 }
 
 /// Resolves `done` when the whole job is quiescent: no PE runs an entry method, none is queued

@@ -13,6 +13,60 @@ use std::marker::PhantomData;
 
 /// Where a value of type `T` goes. Make one from a [`Future`] (`future.into()`), or with the
 /// `foo_callback()` method the proxies have for every entry method `foo` with one argument.
+///
+/// A callback is a `Copy` value that can be stored and sent in messages; reductions deliver
+/// their result through one, and [`send`](Callback::send) delivers a value through it from
+/// anywhere.
+///
+/// # Examples
+///
+/// ```
+/// use charm_rt::prelude::*;
+/// use charm_rt::Callback;
+///
+/// #[chare]
+/// pub struct Worker {
+///     report: Future<u64>,
+/// }
+///
+/// #[chare]
+/// impl Worker {
+///     fn new(report: Future<u64>) -> Self {
+///         Worker { report }
+///     }
+///
+///     /// Every element contributes its index; the sum goes to `target`.
+///     pub fn sum_to(&mut self, target: Callback<u64>) {
+///         charm_rt::contribute(u64::from(Self::this_index()[0]), Reducer::Sum, target);
+///     }
+///
+///     /// Receives a total and reports it to main.
+///     pub fn total(&mut self, total: u64) {
+///         self.report.send(total);
+///     }
+/// }
+///
+/// let code = charm_rt::run(charm_rt::Config::with_pes(2), || async {
+///     let report = Future::new();
+///     let workers = WorkerProxy::new_array(4, report);
+///
+///     // A future as the target: the reduction resolves it.
+///     let f = Future::new();
+///     workers.sum_to(f.into());
+///     assert_eq!(f.await, 0 + 1 + 2 + 3);
+///
+///     // An entry method as the target: the result calls `total` on element 0.
+///     workers.sum_to(workers.elem(0).total_callback());
+///     assert_eq!(report.await, 6);
+///
+///     // Any code on any PE can deliver a value through a callback.
+///     let g = Future::new();
+///     let cb: Callback<u64> = g.into();
+///     cb.send(42);
+///     assert_eq!(g.await, 42);
+/// });
+/// assert_eq!(code, 0);
+/// ```
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Callback<T> {

@@ -6,7 +6,7 @@ use super::chare::{registry, CallCx, ChareObject, Dispatched};
 use super::meta::CollectionMeta;
 use super::service::{local, lookup, park, Gather};
 use super::table::LocalCollection;
-use crate::error::{panic_message, CallError};
+use crate::error::{panic_message, CallError, Running, RunningWhat};
 use crate::future::service as futures;
 use crate::future::value::{ErrorMsg, GatherPart, Value};
 use crate::ids::{CollectionId, EntryId};
@@ -108,9 +108,17 @@ fn dispatch_once(
     };
     let prev = pe.current.replace(Some(ctx));
     let started = pe.profile.enabled().then(std::time::Instant::now);
+    let running = || Running {
+        pe: pe.id,
+        what: RunningWhat::Entry {
+            chare: c.type_name,
+            method: cell.borrow().entry_name(entry),
+            index: Index::from_linear(ctx.elem, &c.meta.shape),
+        },
+    };
     let res = crate::error::panics_go_to_caller(reply.is_some(), || {
         catch_unwind(AssertUnwindSafe(|| {
-            cell.borrow_mut().dispatch(entry, body, cx)
+            crate::error::running(running, || cell.borrow_mut().dispatch(entry, body, cx))
         }))
     });
     if let Some(t) = started {
@@ -181,6 +189,14 @@ fn after_element_ran(pe: &Pe, c: &Rc<LocalCollection>, off: usize, entry_ran: bo
             return;
         }
         wake = true;
+    }
+}
+
+/// The index of a local or remote element, as reports print it.
+pub(crate) fn index_of(ctx: ElemCtx) -> Index {
+    match lookup(ctx.coll) {
+        Some(c) => Index::from_linear(ctx.elem, &c.meta.shape),
+        None => Index::from(ctx.elem as usize),
     }
 }
 
@@ -317,7 +333,16 @@ fn create_local(pe: &Pe, meta: CollectionMeta, body: Body) {
         let prev = pe.current.replace(Some(ctx));
         // The collection is not in the table yet; let `this_proxy` inside constructors find it.
         local(|l| l.constructing.replace(Some(meta)));
-        let res = catch_unwind(AssertUnwindSafe(|| (reg.construct)(b)));
+        let running = || Running {
+            pe: pe.id,
+            what: RunningWhat::Constructor {
+                chare: reg.name,
+                index: Index::from_linear(elem, &meta.shape),
+            },
+        };
+        let res = catch_unwind(AssertUnwindSafe(|| {
+            crate::error::running(running, || (reg.construct)(b))
+        }));
         local(|l| l.constructing.replace(None));
         pe.current.set(prev);
         match res {

@@ -4,6 +4,8 @@
 //! The value is encoded once (`Marshal`: numeric vectors by direct copy) and the same bytes go
 //! to every PE; each PE decodes it the first time it is read, as the type the reader asks for,
 //! and keeps the decoded value (shared through an `Rc`) until a new value of that name arrives.
+//! The value travels with the name of its type (every rank runs the same program, so the names
+//! agree), so that reading it as another type is an error rather than reinterpreted bytes.
 
 use crate::codec::{self, Marshal};
 use crate::future::MultiFuture;
@@ -19,6 +21,8 @@ use std::rc::Rc;
 pub struct GlobalAddr {
     name: String,
     done: FutureId,
+    /// `std::any::type_name` of the value as set.
+    type_name: String,
 }
 
 #[derive(Default)]
@@ -52,6 +56,7 @@ fn arrived(pe: &Pe, env: Envelope) {
 }
 
 struct Slot {
+    type_name: String,
     encoded: WireBody,
     decoded: Option<Rc<dyn Any>>,
 }
@@ -73,6 +78,7 @@ pub async fn set_global<T: Marshal>(name: &str, value: T) {
         let addr = GlobalAddr {
             name: name.to_string(),
             done: done.id(),
+            type_name: std::any::type_name::<T>().to_string(),
         };
         let dest = Dest {
             handler: GLOBAL,
@@ -88,13 +94,21 @@ pub async fn set_global<T: Marshal>(name: &str, value: T) {
 }
 
 /// The value last set under `name` with [`set_global`], on this PE, as `T`; `None` when no
-/// value of that name reached this PE. Panics when the value was set with another type.
+/// value of that name reached this PE. Panics, naming both types, when the value was set with
+/// another type.
 #[track_caller]
 pub fn global<T: Marshal>(name: &str) -> Option<Rc<T>> {
     with_pe(|_| {
         let all = globals();
         let mut g = all.borrow_mut();
         let slot = g.values.get_mut(name)?;
+        if slot.type_name != std::any::type_name::<T>() {
+            panic!(
+                "charm-rs: global `{name}` was set as {} and cannot be read as {}",
+                slot.type_name,
+                std::any::type_name::<T>()
+            );
+        }
         if let Some(v) = &slot.decoded {
             return Some(
                 v.clone()
@@ -139,6 +153,7 @@ impl Pe {
         globals().borrow_mut().values.insert(
             addr.name,
             Slot {
+                type_name: addr.type_name,
                 encoded,
                 decoded: None,
             },

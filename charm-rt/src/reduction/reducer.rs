@@ -5,6 +5,57 @@ use serde::{de::DeserializeOwned, Serialize};
 
 /// How contributions are combined. `Custom` takes any associative function (the same one on
 /// every element; it runs on every PE of the reduction tree).
+///
+/// The arithmetic reducers apply to every primitive number type, the logical ones to `bool`,
+/// and both element-wise to `Vec`s of them; wrap other types in [`Custom`] and reduce them with
+/// `Reducer::Custom`.
+///
+/// # Examples
+///
+/// ```
+/// use charm_rt::prelude::*;
+///
+/// /// Associative and commutative, as a custom reducer must be.
+/// fn gcd(a: u64, b: u64) -> u64 {
+///     if b == 0 { a } else { gcd(b, a % b) }
+/// }
+///
+/// #[chare]
+/// pub struct Sample {
+///     x: u64,
+/// }
+///
+/// #[chare]
+/// impl Sample {
+///     fn new() -> Self {
+///         // 12, 18, 24, 30 for elements 0 to 3.
+///         Sample { x: 12 + 6 * u64::from(Self::this_index()[0]) }
+///     }
+///
+///     /// Contributes to four reductions, in the same order on every element.
+///     pub fn reduce(
+///         &mut self,
+///         sum: Future<u64>,
+///         max: Future<u64>,
+///         g: Future<u64>,
+///         v: Future<Vec<u64>>,
+///     ) {
+///         charm_rt::contribute(self.x, Reducer::Sum, sum);
+///         charm_rt::contribute(self.x, Reducer::Max, max);
+///         charm_rt::contribute(self.x, Reducer::Custom(gcd), g);
+///         charm_rt::contribute(vec![self.x, 1], Reducer::Sum, v); // element-wise
+///     }
+/// }
+///
+/// let code = charm_rt::run(charm_rt::Config::with_pes(2), || async {
+///     let samples = SampleProxy::new_array(4);
+///     let (sum, max, g, v) = (Future::new(), Future::new(), Future::new(), Future::new());
+///     samples.reduce(sum, max, g, v);
+///     assert_eq!((sum.await, max.await, g.await), (84, 30, 6));
+///     assert_eq!(v.await, vec![84, 4]);
+/// });
+/// assert_eq!(code, 0);
+/// ```
 pub enum Reducer<T> {
     /// Sum (element-wise for vectors).
     Sum,

@@ -481,7 +481,14 @@ pub(crate) fn run_pe(
     }
     if let Some(main) = main {
         // Build the main future on the PE so it can use the runtime while being created.
-        pe.spawn(async move { main().await }, None, Origin::Main);
+        let main = crate::error::track(
+            || crate::error::Running {
+                pe: pe.id,
+                what: crate::error::RunningWhat::Main,
+            },
+            async move { main().await },
+        );
+        pe.spawn(main, None, Origin::Main);
     }
     let code = pe.run_loop();
     if let Some(report) = pe.profile.report(pe.id) {

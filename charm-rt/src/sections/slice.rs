@@ -6,7 +6,9 @@ use std::ops::Range;
 
 /// A rectangular, possibly strided, part of an array: per dimension `start..end` with a step
 /// (1 unless given). Build one from ranges (`0..4`, `(0..4, 2..6)`, `[0..4, 2..6, 0..1]`) or
-/// dimension by dimension with [`Slice::dim`] and [`Slice::dim_step`].
+/// dimension by dimension with [`Slice::dim`] and [`Slice::dim_step`], and pass it to the
+/// generated `XProxy::section_slice` (see [`SectionProxy`](crate::SectionProxy) for making and
+/// calling sections).
 ///
 /// ```
 /// use charm_rt::Slice;

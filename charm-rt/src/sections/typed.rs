@@ -74,7 +74,74 @@ all_have!(A, B);
 all_have!(A, B, C);
 all_have!(A, B, C, D);
 
-/// A generated section proxy (`XSectionProxy`).
+/// A generated section proxy (`XSectionProxy`): a proxy over part of a collection.
+///
+/// For a chare type `X`, `#[chare]` generates `XSectionProxy` and, on `XProxy`, the ways to
+/// make one: `section(indices)` (an index list), `section_slice(slice)` (per dimension a range,
+/// with a step: a [`Slice`](crate::Slice)), and, awaited in a coroutine, `split(n, ask)` and
+/// `section_where(ask)` (by what the elements answer). A section is made once (creating it
+/// sends one message to every PE) and called any number of times: every entry method has the
+/// same call forms as a broadcast, run on every member through a spanning tree. Members reduce
+/// with [`section_contribute`](crate::section_contribute) and friends; several sections, even of
+/// different chare types, combine into a [`UnionProxy`] with [`combine`](crate::combine). This
+/// trait is for code that is generic over section proxies.
+///
+/// # Examples
+///
+/// ```
+/// use charm_rt::prelude::*;
+/// use charm_rt::{SectionProxy, Slice};
+///
+/// #[chare]
+/// pub struct Cell {
+///     value: u64,
+/// }
+///
+/// #[chare]
+/// impl Cell {
+///     fn new() -> Self {
+///         Cell { value: 0 }
+///     }
+///
+///     /// Adds `n`.
+///     pub fn add(&mut self, n: u64) {
+///         self.value += n;
+///     }
+///
+///     /// The value so far.
+///     pub fn value(&self) -> u64 {
+///         self.value
+///     }
+///
+///     /// The members of `sec` sum their values into `total`.
+///     pub fn sum(&self, sec: CellSectionProxy, total: Future<u64>) {
+///         charm_rt::section_contribute(sec, self.value, Reducer::Sum, total);
+///     }
+/// }
+///
+/// /// Works with the section proxy of any chare type.
+/// fn members(s: &impl SectionProxy) -> usize {
+///     s.section_ref().len()
+/// }
+///
+/// let code = charm_rt::run(charm_rt::Config::with_pes(2), || async {
+///     let grid = CellProxy::new_array((4, 4));
+///     let diagonal = grid.section((0..4).map(|i| (i, i))); // an index list
+///     let top_rows = grid.section_slice((0..2, 0..4)); // rows 0 and 1
+///     let odd_cols = grid.section_slice(Slice::new().dim(0..4).dim_step(1..4, 2));
+///     assert_eq!((diagonal.len(), members(&top_rows), odd_cols.len()), (4, 8, 8));
+///
+///     diagonal.add(1); // fire-and-forget, to every member
+///     top_rows.add_awaitable(10).await.unwrap(); // resolves when every member ran `add`
+///     let v = diagonal.value_ret().await.unwrap(); // sorted by element index
+///     assert_eq!(v, vec![11, 11, 1, 1]);
+///
+///     let total = Future::new();
+///     odd_cols.sum(odd_cols, total); // members reduce among themselves
+///     assert_eq!(total.await, 10 + 10 + 11 + 10 + 1);
+/// });
+/// assert_eq!(code, 0);
+/// ```
 pub trait SectionProxy: Copy {
     /// The chare type of its members.
     type Chare;

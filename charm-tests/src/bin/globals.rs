@@ -1,5 +1,6 @@
 //! Global values: set from main, read on every PE; a 1 MiB array by direct copy; overwriting;
-//! reading with the wrong type (mode `wrong_type`) is an error naming the global.
+//! reading with the wrong type (mode `wrong_type`) is an error naming the global and both types,
+//! even where the bytes would decode as the wrong type.
 
 use charm_rt::prelude::*;
 use charm_rt::{global, set_global, Serde};
@@ -31,11 +32,10 @@ impl Reader {
         )
     }
 
-    /// Reads `size` with the wrong type.
-    pub fn misread(&mut self) -> String {
-        global::<String>("size")
-            .map(|s| (*s).clone())
-            .unwrap_or_default()
+    /// Reads `weights` with another type whose bytes would decode (the `Vec<f64>` as
+    /// `Vec<u64>`): an error, not reinterpreted numbers.
+    pub fn misread(&mut self) -> usize {
+        global::<Vec<u64>>("weights").map_or(0, |w| w.len())
     }
 }
 

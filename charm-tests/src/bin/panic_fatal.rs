@@ -3,7 +3,9 @@
 //! `sync` (element (P-1, 1) of a (P, 2) array), `async` (async entry of group element P-1, after
 //! it suspended once), `broadcast` (fire-and-forget broadcast, only element (P-1, 1) panics),
 //! `single` (single chare on PE P-1), `nested` (element (P-1, 1) panics in a call made by another
-//! chare's entry method), `ctor` (the constructor of element (P-1, 1) panics).
+//! chare's entry method), `ctor` (the constructor of element (P-1, 1) panics), `awaited`
+//! (element (P-1, 1) panics in a `_awaitable` call that main awaits: the caller gets the error and the
+//! job exits with 5, unless the build has `panic = "abort"`, where every panic is fatal).
 
 use charm_rt::prelude::*;
 use charm_tests::forever;
@@ -80,6 +82,14 @@ fn main() {
             "single" => WorkerProxy::new_chare(Some(n - 1)).explode("single".to_string()),
             "nested" => WaiterProxy::new_chare(Some(0)).call_victim(victim),
             "ctor" => FragileProxy::new_array((n, 2), vec![n - 1, 1]).touch(),
+            "awaited" => {
+                let err = victim
+                    .explode_awaitable("awaited".to_string())
+                    .await
+                    .unwrap_err();
+                println!("caught: {err}");
+                charm_rt::exit(5);
+            }
             other => panic!("unknown mode {other:?}"),
         }
         forever().await;

@@ -316,22 +316,26 @@ impl Output {
 }
 
 /// One test per PE count for each listed case: `pes_tests! { name => |pes| { ... } }` makes
-/// `name::pes1`, `name::pes2` and `name::pes4`.
+/// `name::pes1`, `name::pes2` and `name::pes4`. Attributes before a name (`#[ignore = ".."]`)
+/// go on each of its tests.
 macro_rules! pes_tests {
-    ($($name:ident => $body:expr;)*) => {
+    ($($(#[$attr:meta])* $name:ident => $body:expr;)*) => {
         $(
             mod $name {
                 #[allow(unused_imports)]
                 use super::*;
                 #[test]
+                $(#[$attr])*
                 fn pes1() {
                     ($body)(1usize)
                 }
                 #[test]
+                $(#[$attr])*
                 fn pes2() {
                     ($body)(2usize)
                 }
                 #[test]
+                $(#[$attr])*
                 fn pes4() {
                     ($body)(4usize)
                 }
