@@ -175,9 +175,7 @@ mod uncaught {
         let Some(Running { pe, what }) = RUNNING.try_with(Cell::get).ok().flatten() else {
             return; // not the runtime's work: Rust's message says it all
         };
-        let msg = info
-            .payload_as_str()
-            .unwrap_or("(non-string panic payload)");
+        let msg = super::panic_message(info.payload());
         let what = match what {
             RunningWhat::Entry {
                 chare,
