@@ -200,14 +200,13 @@ mod uncaught {
     }
 }
 
-/// Runs `f`, in which a panic goes to an awaiting caller when `to_caller` (call it outside the
-/// `catch_unwind`, so the previous state is restored whatever `f` did).
-#[inline]
+/// Runs `f`, in which a panic goes to an awaiting caller exactly when `to_caller` (call it
+/// outside the `catch_unwind`, so the previous state is restored whatever `f` did). `f` is
+/// called in one place only: called in two, it was no longer inlined into the dispatch of
+/// every entry method.
+#[inline(always)]
 pub(crate) fn panics_go_to_caller<R>(to_caller: bool, f: impl FnOnce() -> R) -> R {
-    if !to_caller {
-        return f();
-    }
-    let prev = FOR_CALLER.replace(true);
+    let prev = FOR_CALLER.replace(to_caller);
     let r = f();
     FOR_CALLER.set(prev);
     r

@@ -5,7 +5,6 @@
 
 use crate::codec::{self, BodyBuf, CodecError, Decoder, Encoder, Segment, WireBuf};
 use crate::ids::EntryId;
-use smallvec::SmallVec;
 use std::any::Any;
 
 /// The arguments of one entry-method call, or a value for a future: something that can be moved
@@ -192,42 +191,64 @@ pub struct ReplyTo {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct HandlerId(pub u8);
 
-/// A message's address on its PE, in words whose meaning its handler defines: two inline (every
-/// frequent kind fits), more on the heap.
-#[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub struct Addr(SmallVec<[u64; 2]>);
+/// A message's address on its PE, in words whose meaning its handler defines: two words inline
+/// (every frequent kind has two, and reads them without a length check), any other number on
+/// the heap.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum Addr {
+    /// Exactly two words.
+    Two([u64; 2]),
+    /// Any number of words (an address of two words is `Two`).
+    Words(Box<[u64]>),
+}
+
+impl Default for Addr {
+    /// No words.
+    fn default() -> Self {
+        Addr::Words(Box::new([]))
+    }
+}
 
 impl Addr {
     /// An address of two words.
     #[inline(always)]
     pub fn two(a: u64, b: u64) -> Self {
-        Addr(SmallVec::from_buf([a, b]))
+        Addr::Two([a, b])
     }
 
     /// An address of any number of words.
     pub fn from_words(words: &[u64]) -> Self {
-        Addr(SmallVec::from_slice(words))
+        match *words {
+            [a, b] => Addr::Two([a, b]),
+            _ => Addr::Words(words.into()),
+        }
     }
 
     /// The words.
     #[inline(always)]
     pub fn words(&self) -> &[u64] {
-        &self.0
+        match self {
+            Addr::Two(w) => w,
+            Addr::Words(w) => w,
+        }
     }
 
     /// Word `i`, or an error naming the handler's kind when the address is too short (a
     /// malformed message from another process).
     #[inline(always)]
     pub fn word(&self, i: usize) -> Result<u64, CodecError> {
-        match self.0.get(i) {
+        let words = self.words();
+        match words.get(i) {
             Some(&w) => Ok(w),
-            None => Err(short_addr(i, self.0.len())),
+            None => Err(short_addr(i, words.len())),
         }
     }
 
     /// Appends a word.
     pub fn push(&mut self, w: u64) {
-        self.0.push(w)
+        let mut words = self.words().to_vec();
+        words.push(w);
+        *self = Addr::from_words(&words);
     }
 }
 
@@ -253,9 +274,9 @@ impl Dest {
     /// malformed message.
     #[inline(always)]
     pub fn pair(&self) -> Result<(u64, u64), CodecError> {
-        match *self.addr.words() {
-            [a, b] => Ok((a, b)),
-            ref w => Err(CodecError(format!(
+        match self.addr {
+            Addr::Two([a, b]) => Ok((a, b)),
+            Addr::Words(ref w) => Err(CodecError(format!(
                 "address of {} words where two were expected",
                 w.len()
             ))),

@@ -28,7 +28,7 @@ pub(super) fn element(pe: &Pe, env: Envelope) {
     };
     let elem = elem as u32;
     match location::arrival(pe, coll, &c.here, elem) {
-        Arrival::Here(slot) => run_entry(pe, &c, slot, env.dest.entry, env.body, env.reply),
+        Arrival::Here(slot) => run_entry(pe, &c, (slot, elem), env.dest.entry, env.body, env.reply),
         Arrival::Forward(to) => pe.route(to as usize, env),
         // Static layouts only: an element is where its map puts it, or the message is wrong.
         Arrival::NotHere => pe.abort(&format!(
@@ -58,8 +58,8 @@ pub(super) fn broadcast(pe: &Pe, env: Envelope) {
                 .insert(r.future, Gather::expecting(c.here.len(), None))
         });
     }
-    for (slot, _) in c.here.iter() {
-        run_entry(pe, &c, slot, entry, Body::Wire(w.clone()), reply);
+    for here in c.here.iter() {
+        run_entry(pe, &c, here, entry, Body::Wire(w.clone()), reply);
     }
 }
 
@@ -72,16 +72,18 @@ pub(super) fn create(pe: &Pe, env: Envelope) {
     create_local(pe, meta, env.body)
 }
 
-/// Runs one message on one element, then what its running made possible.
+/// Runs one message on one element (its slot among this PE's elements, and its position),
+/// then what its running made possible.
 pub(crate) fn run_entry(
     pe: &Pe,
     c: &Rc<LocalCollection>,
-    off: usize,
+    (off, elem): (usize, u32),
     entry: EntryId,
     body: Body,
     reply: Option<ReplyTo>,
 ) {
-    if dispatch_once(pe, c, off, entry, body, reply) {
+    // Most collections have no deferred messages and no waiting coroutines: skip the lookup.
+    if dispatch_once(pe, c, (off, elem), entry, body, reply) && !c.waits.borrow().is_empty() {
         after_element_ran(pe, c, off, true);
     }
 }
@@ -91,14 +93,14 @@ pub(crate) fn run_entry(
 fn dispatch_once(
     pe: &Pe,
     c: &Rc<LocalCollection>,
-    off: usize,
+    (off, elem): (usize, u32),
     entry: EntryId,
     body: Body,
     reply: Option<ReplyTo>,
 ) -> bool {
     let ctx = ElemCtx {
         coll: c.meta.id,
-        elem: c.here.position(off).expect("a local element's slot"),
+        elem,
     };
     let cell: &RefCell<Box<dyn ChareObject>> = &c.elems[off];
     let cx = CallCx {
@@ -108,16 +110,18 @@ fn dispatch_once(
     };
     let prev = pe.current.replace(Some(ctx));
     let started = pe.profile.enabled().then(std::time::Instant::now);
-    let running = || Running {
-        pe: pe.id,
-        what: RunningWhat::Entry {
-            chare: c.type_name,
-            method: cell.borrow().entry_name(entry),
-            index: Index::from_linear(ctx.elem, &c.meta.shape),
-        },
-    };
     let res = crate::error::panics_go_to_caller(reply.is_some(), || {
         catch_unwind(AssertUnwindSafe(|| {
+            // Built inside the guarded closure: outside, its captures would be stored for
+            // `catch_unwind` even in builds that never call it.
+            let running = || Running {
+                pe: pe.id,
+                what: RunningWhat::Entry {
+                    chare: c.type_name,
+                    method: cell.borrow().entry_name(entry),
+                    index: Index::from_linear(ctx.elem, &c.meta.shape),
+                },
+            };
             crate::error::running(running, || cell.borrow_mut().dispatch(entry, body, cx))
         }))
     });
@@ -183,7 +187,8 @@ fn after_element_ran(pe: &Pe, c: &Rc<LocalCollection>, off: usize, entry_ran: bo
         };
         let mut ran = false;
         for (entry, body, reply) in batch {
-            ran |= dispatch_once(pe, c, off, entry, body, reply);
+            let elem = c.here.position(off).expect("a local element's slot");
+            ran |= dispatch_once(pe, c, (off, elem), entry, body, reply);
         }
         if !ran {
             return;

@@ -9,6 +9,7 @@ use crate::message::{Envelope, FutureId, HandlerId};
 use crate::scheduler::{ElemCtx, Handler, IdMap, Pe, Services};
 use std::cell::{Cell, RefCell};
 use std::hash::BuildHasherDefault;
+use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
 /// A call to one element; entry: the entry method; address: collection, row-major position.
@@ -76,13 +77,16 @@ impl Local {
 }
 
 thread_local! {
-    static LOCAL: Local = const { Local::new() };
+    /// `ManuallyDrop`: a thread-local without a destructor is reached without checking whether
+    /// it was torn down, on every element call; the PE's shutdown hook empties it instead (the
+    /// emptied maps own no memory).
+    static LOCAL: ManuallyDrop<Local> = const { ManuallyDrop::new(Local::new()) };
 }
 
 /// Runs `f` with this PE's collections state.
 #[inline(always)]
 pub(crate) fn local<R>(f: impl FnOnce(&Local) -> R) -> R {
-    LOCAL.with(f)
+    LOCAL.with(|l| f(l))
 }
 
 pub(crate) fn register(s: &mut Services) {

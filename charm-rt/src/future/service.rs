@@ -8,24 +8,28 @@ use super::value::Serde;
 use crate::message::{Body, Dest, Envelope, ErasedMessage, FutureId, HandlerId, Message};
 use crate::scheduler::{Handler, Pe, Services};
 use std::cell::RefCell;
+use std::mem::ManuallyDrop;
 
 /// A value for a future; address: the future's id.
 pub(crate) const FUTURE: HandlerId = HandlerId(4);
 
 thread_local! {
-    /// This PE's futures (one PE per thread).
-    static TABLE: RefCell<FutureTable> = const { RefCell::new(FutureTable::new(0)) };
+    /// This PE's futures (one PE per thread). `ManuallyDrop`: a thread-local without a destructor
+    /// is reached without checking whether it was torn down, on every future and reply; the
+    /// PE's shutdown hook empties the table instead (an empty table owns no memory).
+    static TABLE: ManuallyDrop<RefCell<FutureTable>> =
+        const { ManuallyDrop::new(RefCell::new(FutureTable::new(0))) };
 }
 
 /// Runs `f` with this PE's future table.
 #[inline(always)]
 pub(crate) fn table<R>(f: impl FnOnce(&RefCell<FutureTable>) -> R) -> R {
-    TABLE.with(f)
+    TABLE.with(|t| f(t))
 }
 
 /// Like [`table`], doing nothing when the thread is being torn down.
 pub(crate) fn try_table(f: impl FnOnce(&RefCell<FutureTable>)) {
-    let _ = TABLE.try_with(f);
+    let _ = TABLE.try_with(|t| f(t));
 }
 
 pub(crate) fn register(s: &mut Services) {

@@ -24,6 +24,7 @@ use crate::collections::CollectionMeta;
 use crate::ids::CollectionId;
 use crate::scheduler::{IdMap, Pe, Services};
 use std::cell::{Cell, RefCell};
+use std::hash::BuildHasherDefault;
 
 /// How many times an element has moved: what orders reports of where it went.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Default)]
@@ -47,41 +48,34 @@ pub(crate) enum Arrival {
     NotHere,
 }
 
-/// One PE's records of elements that are not where their static map puts them.
-#[derive(Default)]
-struct Records {
-    known: RefCell<IdMap<(CollectionId, u32), Known>>,
-    /// Number of records, read without borrowing on every send (zero while nothing moved).
-    count: Cell<usize>,
-}
-
 thread_local! {
-    static RECORDS: Records = Records::default();
+    /// This PE's records of elements that are not where their static map puts them.
+    static RECORDS: RefCell<IdMap<(CollectionId, u32), Known>> =
+        const { RefCell::new(IdMap::with_hasher(BuildHasherDefault::new())) };
+    /// How many records there are, read on every send (zero while nothing moved). Kept apart
+    /// from the map: a thread-local without a destructor is read without a state check.
+    static RECORD_COUNT: Cell<usize> = const { Cell::new(0) };
 }
 
 pub(crate) fn register(s: &mut Services) {
     s.hooks.shutdown.push(|_| {
-        RECORDS.with(|r| {
-            r.known.borrow_mut().clear();
-            r.count.set(0);
-        })
+        RECORDS.with(|r| r.borrow_mut().clear());
+        RECORD_COUNT.with(|c| c.set(0));
     });
 }
 
 /// The PE to send a message for element `elem` of `coll` to, given the proxy's hint.
 #[inline(always)]
 pub(crate) fn route(coll: CollectionId, elem: u32, hint: u32) -> u32 {
-    RECORDS.with(|r| {
-        if r.count.get() == 0 {
-            return hint;
-        }
-        r.known.borrow().get(&(coll, elem)).map_or(hint, |k| k.pe)
-    })
+    if RECORD_COUNT.with(Cell::get) == 0 {
+        return hint;
+    }
+    known(coll, elem).map_or(hint, |k| k.pe)
 }
 
 /// Where this PE knows the element to be, if off its static map.
 pub(crate) fn known(coll: CollectionId, elem: u32) -> Option<Known> {
-    RECORDS.with(|r| r.known.borrow().get(&(coll, elem)).copied())
+    RECORDS.with(|r| r.borrow().get(&(coll, elem)).copied())
 }
 
 #[cfg_attr(
@@ -95,7 +89,7 @@ pub(crate) fn known(coll: CollectionId, elem: u32) -> Option<Known> {
 /// epoch of it. Returns whether the record changed.
 pub(crate) fn record(coll: CollectionId, elem: u32, at: Known) -> bool {
     RECORDS.with(|r| {
-        let mut known = r.known.borrow_mut();
+        let mut known = r.borrow_mut();
         let changed = match known.get(&(coll, elem)) {
             Some(k) if k.epoch >= at.epoch => false,
             _ => {
@@ -103,7 +97,7 @@ pub(crate) fn record(coll: CollectionId, elem: u32, at: Known) -> bool {
                 true
             }
         };
-        r.count.set(known.len());
+        RECORD_COUNT.with(|c| c.set(known.len()));
         changed
     })
 }

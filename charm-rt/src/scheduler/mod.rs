@@ -155,20 +155,27 @@ impl Pe {
     }
 
     /// Sends an envelope to `to`, keeping it local when `to` is this PE.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn route(&self, to: usize, env: Envelope) {
-        self.profile.record_send(to == self.id);
         if to == self.id {
+            self.profile.record_send(true);
             self.queue.borrow_mut().push_back(env);
         } else {
-            // Only messages between PEs are counted for quiescence: a PE reports only when
-            // idle, by which time its own queue is empty. Counted once sent: an argument that
-            // fails to encode (a panic, reported to the caller) must not count as in flight.
-            let counted = self.services.counted(env.dest.handler);
-            self.endpoint.send(to, env);
-            if counted {
-                self.qd_count_one_sent();
-            }
+            self.route_remote(to, env);
+        }
+    }
+
+    /// [`Pe::route`] to another PE.
+    #[inline(never)]
+    fn route_remote(&self, to: usize, env: Envelope) {
+        self.profile.record_send(false);
+        // Only messages between PEs are counted for quiescence: a PE reports only when idle, by
+        // which time its own queue is empty. Counted once sent: an argument that fails to
+        // encode (a panic, reported to the caller) must not count as in flight.
+        let counted = self.services.counted(env.dest.handler);
+        self.endpoint.send(to, env);
+        if counted {
+            self.qd_count_one_sent();
         }
     }
 

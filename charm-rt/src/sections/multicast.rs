@@ -155,6 +155,7 @@ pub(crate) fn arrived(
                 sec.id
             ));
         };
-        crate::collections::deliver::run_entry(pe, &c, off, entry, Body::Wire(w.clone()), reply);
+        let here = (off, m.elem);
+        crate::collections::deliver::run_entry(pe, &c, here, entry, Body::Wire(w.clone()), reply);
     }
 }
