@@ -44,7 +44,9 @@ pub fn __for_each_pod(input: TokenStream) -> TokenStream {
 /// of the crate still type-checks and IDEs keep working) next to the `compile_error!`s.
 pub(crate) fn expand(attr: TokenStream2, item: TokenStream2) -> TokenStream2 {
     match parse::parse(attr, item.clone()).and_then(|parsed| match parsed {
-        parse::Parsed::Struct(s) => model::chare_struct(&s).map(|m| codegen::chare_struct(&s, &m)),
+        parse::Parsed::Struct(s, opts) => {
+            model::chare_struct(&s, &opts).map(|m| codegen::chare_struct(&s, &m))
+        }
         parse::Parsed::Impl(i) => model::chare_impl(&i).map(|m| codegen::chare_impl(&i, &m)),
     }) {
         Ok(out) => out,

@@ -5,23 +5,53 @@ use syn::spanned::Spanned;
 
 /// The item `#[chare]` is on.
 pub(crate) enum Parsed {
-    Struct(syn::ItemStruct),
+    Struct(syn::ItemStruct, StructOptions),
     Impl(syn::ItemImpl),
 }
 
-/// Parses the attribute arguments (none are accepted) and the item.
+/// The arguments of `#[chare(..)]` on a struct.
+#[derive(Default)]
+pub(crate) struct StructOptions {
+    /// `#[chare(migratable)]`: the chare's state can travel (serde), so elements may move.
+    pub migratable: Option<syn::Ident>,
+}
+
+/// Parses the attribute arguments (`migratable` on a struct, nothing on an impl block) and the
+/// item.
 pub(crate) fn parse(attr: TokenStream, item: TokenStream) -> syn::Result<Parsed> {
-    if !attr.is_empty() {
-        return Err(syn::Error::new(attr.span(), "#[chare] takes no arguments"));
-    }
     match syn::parse2::<syn::Item>(item)? {
-        syn::Item::Struct(s) => Ok(Parsed::Struct(s)),
-        syn::Item::Impl(i) => Ok(Parsed::Impl(i)),
+        syn::Item::Struct(s) => Ok(Parsed::Struct(s, struct_options(attr)?)),
+        syn::Item::Impl(i) => {
+            if !attr.is_empty() {
+                return Err(syn::Error::new(
+                    attr.span(),
+                    "#[chare] on an impl block takes no arguments (`migratable` goes on the struct)",
+                ));
+            }
+            Ok(Parsed::Impl(i))
+        }
         other => Err(syn::Error::new(
             item_span(&other),
             "#[chare] goes on a struct and on that struct's inherent `impl` block",
         )),
     }
+}
+
+fn struct_options(attr: TokenStream) -> syn::Result<StructOptions> {
+    let mut opts = StructOptions::default();
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("migratable") {
+            if opts.migratable.is_some() {
+                return Err(meta.error("`migratable` is given twice"));
+            }
+            opts.migratable = meta.path.get_ident().cloned();
+            Ok(())
+        } else {
+            Err(meta.error("unknown #[chare] argument: the only one is `migratable`"))
+        }
+    });
+    syn::parse::Parser::parse2(parser, attr)?;
+    Ok(opts)
 }
 
 fn item_span(item: &syn::Item) -> proc_macro2::Span {
@@ -48,7 +78,7 @@ mod tests {
                     struct A;
                 )
             ),
-            Ok(Parsed::Struct(_))
+            Ok(Parsed::Struct(_, _))
         ));
         assert!(matches!(
             parse(quote!(), quote!(impl A {})),
@@ -57,14 +87,36 @@ mod tests {
     }
 
     #[test]
+    fn migratable_goes_on_structs() {
+        let s = quote!(
+            struct A;
+        );
+        assert!(matches!(
+            parse(quote!(migratable), s.clone()),
+            Ok(Parsed::Struct(
+                _,
+                StructOptions {
+                    migratable: Some(_)
+                }
+            ))
+        ));
+        let twice = parse(quote!(migratable, migratable), s).err().unwrap();
+        assert!(twice.to_string().contains("twice"));
+        let on_impl = parse(quote!(migratable), quote!(impl A {})).err().unwrap();
+        assert!(on_impl.to_string().contains("goes on the struct"));
+    }
+
+    #[test]
     fn rejects_arguments_and_other_items() {
-        assert!(parse(
+        let e = parse(
             quote!(foo),
             quote!(
                 struct A;
-            )
+            ),
         )
-        .is_err());
+        .err()
+        .unwrap();
+        assert!(e.to_string().contains("only one is `migratable`"));
         let e = parse(
             quote!(),
             quote!(

@@ -4,9 +4,11 @@
 pub use crate::codec::{encode_to_buf, CodecError, Decoder, Encoder, Pod};
 pub use crate::collections::callback::ArgCoding;
 pub use crate::collections::chare::{
-    take_typed, CallCx, ChareObject, ChareStruct, DispatchError, Dispatched, Exclusive,
-    ExclusiveChare, Registration, Shared, SharedChare,
+    not_migratable, pack_state, take_typed, unpack_state, CallCx, ChareObject, ChareStruct,
+    DispatchError, Dispatched, Exclusive, ExclusiveChare, Migratable, Registration, Shared,
+    SharedChare, StateIn, StateOut,
 };
+pub use crate::collections::migrate::request_migration;
 pub use crate::collections::{
     broadcast, broadcast_awaitable, broadcast_ret, call_awaitable, call_ret, create, send,
     this_collection, this_elem, CollectionRef, ElemRef, Layout,

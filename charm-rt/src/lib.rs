@@ -85,6 +85,7 @@ pub use channel::{Channel, Recv};
 pub use charm_macros::chare;
 pub use codec::{CodecError, Decoder, Encoder, Marshal, Pod, Serde};
 pub use collections::callback::Callback;
+pub use collections::migrate::set_migratable;
 pub use collections::{this_index, CollectionRef, ElemRef};
 pub use config::{Config, ConfigError};
 pub use error::CallError;

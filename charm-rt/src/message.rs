@@ -175,7 +175,7 @@ impl std::fmt::Display for FutureId {
 }
 
 /// Where the result of a call goes.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
 pub struct ReplyTo {
     /// The future that receives the result.
     pub future: FutureId,

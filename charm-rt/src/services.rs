@@ -17,6 +17,7 @@ pub(crate) fn all() -> &'static Services {
         crate::channel::register(&mut s);
         crate::globals::register(&mut s);
         crate::location::register(&mut s);
+        crate::location::set_carriers(vec![crate::channel::carrier()]);
         s
     })
 }

@@ -185,7 +185,7 @@ pub async fn wait_until(mut cond: impl FnMut() -> bool) {
                 .unwrap_or_else(|| panic!("charm-rs: wait_until is for coroutines of chares"));
             let c = crate::collections::service::lookup(ctx.coll)
                 .expect("the chare's collection is on its PE");
-            let off = c.here.slot_of(ctx.elem).expect("the chare is on its PE");
+            let off = c.slot_of(ctx.elem).expect("the chare is on its PE");
             c.waits
                 .borrow_mut()
                 .entry(off)

@@ -156,6 +156,13 @@ pub(crate) fn dispatch(m: &ImplModel) -> TokenStream {
         Mode::Exclusive => quote!(#rt::ExclusiveChare),
         Mode::Shared => quote!(#rt::SharedChare),
     };
+    let hook = m.migrated_hook.then(|| {
+        quote! {
+            fn after_migration(&mut self) {
+                self.migrated();
+            }
+        }
+    });
     quote! {
         impl #tr for #ty {
             // The body is decoded where it lies (`ref mut`): moving it into a local first copied a
@@ -174,6 +181,8 @@ pub(crate) fn dispatch(m: &ImplModel) -> TokenStream {
                     _ => "<unknown entry method>",
                 }
             }
+
+            #hook
         }
     }
 }
@@ -203,11 +212,17 @@ pub(crate) fn construct(m: &ImplModel) -> TokenStream {
             ::core::result::Result::Ok(::std::boxed::Box::new(#hold))
         }
 
+        fn __charm_unpack(dec: &mut #rt::Decoder<'_>) -> ::core::result::Result<::std::boxed::Box<dyn #rt::ChareObject>, #rt::CodecError> {
+            let __chare: #ty = <#ty as #rt::ChareStruct>::unpack(dec)?;
+            ::core::result::Result::Ok(::std::boxed::Box::new(#hold))
+        }
+
         #rt::inventory::submit! {
             #rt::Registration {
                 name: <#ty as #rt::ChareStruct>::NAME,
                 type_id: <#ty as #rt::ChareStruct>::TYPE_ID,
                 construct: __charm_construct,
+                unpack: __charm_unpack,
             }
         }
     }

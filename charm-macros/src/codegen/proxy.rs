@@ -26,6 +26,40 @@ pub(crate) fn types(item: &syn::ItemStruct, m: &StructModel) -> TokenStream {
         "Proxy of one [`{name}`] chare: calls go to that element only. A `Copy` value of 16 bytes; \
          making one costs a few arithmetic operations, so there is no need to cache it."
     );
+    let (state, migratable_impl) = match &m.migratable {
+        Some(word) => {
+            // Spanned at `migratable`, so a state that cannot travel is reported where moving
+            // was asked for (once for leaving, once for arriving).
+            let pack = quote::quote_spanned! {word.span()=> #rt::pack_state(self, enc) };
+            let unpack = quote::quote_spanned! {word.span()=> #rt::unpack_state(dec) };
+            (
+                quote! {
+                    const MIGRATABLE: bool = true;
+                    fn pack<'a>(&'a self, enc: &mut #rt::Encoder<'_, 'a>) {
+                        #pack
+                    }
+                    fn unpack(dec: &mut #rt::Decoder<'_>) -> ::core::result::Result<Self, #rt::CodecError> {
+                        #unpack
+                    }
+                },
+                quote! {
+                    impl #rt::Migratable for #ident {}
+                },
+            )
+        }
+        None => (
+            quote! {
+                const MIGRATABLE: bool = false;
+                fn pack<'a>(&'a self, _: &mut #rt::Encoder<'_, 'a>) {
+                    #rt::not_migratable(<Self as #rt::ChareStruct>::NAME)
+                }
+                fn unpack(_: &mut #rt::Decoder<'_>) -> ::core::result::Result<Self, #rt::CodecError> {
+                    #rt::not_migratable(<Self as #rt::ChareStruct>::NAME)
+                }
+            },
+            quote!(),
+        ),
+    };
     quote! {
         #[doc = #proxy_doc]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -41,7 +75,9 @@ pub(crate) fn types(item: &syn::ItemStruct, m: &StructModel) -> TokenStream {
                 type ElemProxy = #elem;
                 const NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
                 const TYPE_ID: u64 = #rt::fnv1a64(<Self as #rt::ChareStruct>::NAME);
+                #state
             }
+            #migratable_impl
 
             impl #rt::serde::Serialize for #proxy {
                 fn serialize<S: #rt::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {
@@ -125,6 +161,20 @@ pub(crate) fn types(item: &syn::ItemStruct, m: &StructModel) -> TokenStream {
                 /// The untyped reference this proxy wraps.
                 pub fn elem_ref(&self) -> #rt::ElemRef {
                     self.0
+                }
+
+                /// Moves this element to PE `to_pe` once it is idle (no entry method running, no
+                /// coroutine alive); messages sent to it meanwhile and afterwards follow it. Only
+                /// for `#[chare(migratable)]` chares. Panics when `to_pe` is not a PE of the job.
+                #[track_caller]
+                #[allow(clippy::extra_unused_lifetimes)]
+                pub fn migrate(&self, to_pe: usize)
+                where
+                    // A bound with a lifetime is checked where `migrate` is called, so calling it
+                    // on a chare that cannot move names the chare there.
+                    for<'__charm> #ident: #rt::Migratable,
+                {
+                    #rt::request_migration(&self.0, to_pe, <#ident as #rt::ChareStruct>::NAME)
                 }
             }
 

@@ -23,6 +23,7 @@ pub(crate) const RESERVED: &[&str] = &[
     "position",
     "collection_ref",
     "elem_ref",
+    "migrate",
     "this_proxy",
     "this_elem",
     "this_index",

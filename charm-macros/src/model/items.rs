@@ -10,13 +10,17 @@ use super::{cross, entry_id, Ctor, Entry, ImplModel, Ret, StructModel};
 use quote::ToTokens;
 use syn::{ImplItem, ReturnType, Type};
 
-pub(crate) fn chare_struct(s: &syn::ItemStruct) -> syn::Result<StructModel> {
+pub(crate) fn chare_struct(
+    s: &syn::ItemStruct,
+    opts: &crate::parse::StructOptions,
+) -> syn::Result<StructModel> {
     let mut errs = Errors::default();
     if !s.generics.params.is_empty() || s.generics.where_clause.is_some() {
         errs.push(&s.generics, "chares cannot be generic: the runtime must name the type on every PE (use a concrete type, or one chare per instantiation)");
     }
     errs.finish(StructModel {
         ident: s.ident.clone(),
+        migratable: opts.migratable.clone(),
     })
 }
 
@@ -52,6 +56,7 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
         .clone();
 
     let mut ctor: Option<Ctor> = None;
+    let mut migrated_hook = false;
     let mut entries: Vec<(proc_macro2::TokenStream, Entry)> = Vec::new();
     for it in &item.items {
         let ImplItem::Fn(f) = it else { continue };
@@ -83,6 +88,11 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
                     "`#[when(..)]` goes on an entry method, not on the constructor",
                 );
             }
+            continue;
+        }
+        if sig.ident == "migrated" && receiver.is_some() {
+            check_migrated_hook(f, &mut errs);
+            migrated_hook = true;
             continue;
         }
         let not_entry = matches!(f.vis, syn::Visibility::Inherited) || receiver.is_none();
@@ -164,5 +174,32 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
         ctor,
         entries: entries.into_iter().map(|(_, e)| e).collect(),
         mode,
+        migrated_hook,
     })
+}
+
+/// `fn migrated(&mut self)` (or `&self` in a chare with coroutines) runs on the element's new PE
+/// after a move: not an entry method, no arguments, nothing returned, not async.
+fn check_migrated_hook(f: &syn::ImplItemFn, errs: &mut Errors) {
+    let sig = &f.sig;
+    let what = "`migrated` is the hook run after the element moved: write it as \
+                `fn migrated(&mut self)` (or `&self`), private, without arguments or a return value";
+    if !matches!(f.vis, syn::Visibility::Inherited) {
+        errs.push(&f.vis, what);
+    }
+    if let Some(a) = &sig.asyncness {
+        errs.push(a, what);
+    }
+    if sig.inputs.len() != 1 {
+        errs.push(&sig.inputs, what);
+    }
+    if let Some(r) = sig.receiver() {
+        if shared_or_mut_receiver(r).is_none() {
+            errs.push(r, what);
+        }
+    }
+    if !matches!(sig.output, ReturnType::Default) {
+        errs.push(&sig.output, what);
+    }
+    check_not_generic(sig, "the `migrated` hook", errs);
 }

@@ -26,6 +26,8 @@ use syn::Type;
 /// A checked `#[chare]` struct.
 pub(crate) struct StructModel {
     pub ident: syn::Ident,
+    /// `#[chare(migratable)]`, with the span of the word for errors about the state.
+    pub migratable: Option<syn::Ident>,
 }
 
 /// How an argument travels.
@@ -105,6 +107,8 @@ pub(crate) struct ImplModel {
     pub ctor: Ctor,
     pub entries: Vec<Entry>,
     pub mode: Mode,
+    /// The chare has `fn migrated(&mut self)` (or `&self`): run after the element moved.
+    pub migrated_hook: bool,
 }
 
 /// Same hash as the runtime's `fnv1a32`.

@@ -127,7 +127,7 @@ fn generic_struct_is_rejected() {
             t: T,
         }
     );
-    assert!(chare_struct(&s).is_err());
+    assert!(chare_struct(&s, &Default::default()).is_err());
 }
 
 #[test]

@@ -133,6 +133,11 @@ pub(crate) struct Channels {
 /// });
 /// assert_eq!(code, 0);
 /// ```
+///
+/// A channel end is a plain value (serde), so a migratable chare keeps its channels when it moves:
+/// values sent to it follow it, and those that arrived and were not taken yet travel with it.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(bound = "")]
 pub struct Channel<T> {
     me: ElemAddr,
     peer: ElemRef,
@@ -249,10 +254,115 @@ impl<T: Marshal> std::future::Future for Recv<T> {
     }
 }
 
-/// The handler of channel values.
+/// The handler of channel values: kept for the receiving element if it is here, otherwise sent
+/// where it went (or kept until it arrives).
 fn arrived(pe: &Pe, env: Envelope) {
     let addr = ChanAddr::read(&env.dest.addr).unwrap_or_else(|e| pe.malformed(&env, e));
-    pe.channel_arrived(addr, env.body)
+    let (coll, elem) = addr.to;
+    let Some(c) = crate::collections::service::lookup(coll) else {
+        return crate::collections::service::park(coll, env);
+    };
+    let at = crate::location::arrival(pe, &c.meta, &c.table.borrow().here, elem);
+    match at {
+        crate::location::Arrival::Here(_) => pe.channel_arrived(addr, env.body),
+        other => crate::collections::migrate::not_here(pe, &c, elem, env, other),
+    }
+}
+
+/// Values of a channel that arrived and were not taken, by sequence number (encoded).
+type Waiting = Vec<(u64, Vec<u8>)>;
+
+/// A receiving element's channel ends, which travel with it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Ends {
+    /// Per channel to it: the sender, the channel number, the next sequence number, and the
+    /// values that arrived and were not taken.
+    receiving: Vec<(ElemAddr, u32, u64, Waiting)>,
+    /// How many channels it opened to each peer.
+    opened: Vec<(ElemAddr, u32)>,
+}
+
+/// Takes a leaving element's channel state off this PE.
+fn take_ends(pe: &Pe, coll: CollectionId, elem: u32) -> Option<Vec<u8>> {
+    let me = (coll, elem);
+    let all = channels();
+    let mut chans = all.borrow_mut();
+    let keys: Vec<_> = chans.states.keys().filter(|k| k.0 == me).copied().collect();
+    let mut ends = Ends {
+        receiving: Vec::with_capacity(keys.len()),
+        opened: Vec::new(),
+    };
+    for key in keys {
+        let st = chans.states.remove(&key).expect("listed above");
+        let Some((next, early)) = st.export() else {
+            pe.abort("internal error: a channel receiver waits in an element that moves");
+        };
+        let early = early
+            .into_iter()
+            .map(|(seq, body)| {
+                let w = body.into_wire();
+                (seq, crate::codec::inline_externals(&w).as_bytes().to_vec())
+            })
+            .collect();
+        ends.receiving.push((key.1, key.2, next, early));
+    }
+    let opened: Vec<_> = chans.opened.keys().filter(|k| k.0 == me).copied().collect();
+    for key in opened {
+        let n = chans.opened.remove(&key).expect("listed above");
+        ends.opened.push((key.1, n));
+    }
+    if ends.receiving.is_empty() && ends.opened.is_empty() {
+        return None;
+    }
+    Some(
+        crate::codec::encode_to_buf(|e| e.serde(&ends))
+            .as_bytes()
+            .to_vec(),
+    )
+}
+
+/// Puts an arriving element's channel state back.
+fn put_ends(pe: &Pe, coll: CollectionId, elem: u32, bytes: &[u8]) {
+    let me = (coll, elem);
+    let ends: Ends = crate::codec::Decoder::new(bytes)
+        .and_then(|mut d| d.serde())
+        .unwrap_or_else(|e| pe.abort(&format!("malformed element move (channels): {e}")));
+    let all = channels();
+    let mut chans = all.borrow_mut();
+    for (from, k, next, early) in ends.receiving {
+        let early = early
+            .into_iter()
+            .map(|(seq, bytes)| {
+                let mut buf = crate::codec::WireBuf::with_capacity(bytes.len());
+                buf.extend_from_slice(&bytes);
+                (seq, Body::Wire(crate::message::WireBody::new(buf)))
+            })
+            .collect();
+        // Values that reached this PE before the element did are already in the table.
+        let st = chans.states.remove(&(me, from, k));
+        let mut moved = ChanState::import(next, early);
+        if let Some(st) = st {
+            if let Some((_, arrived)) = st.export() {
+                for (seq, body) in arrived {
+                    if let Err(state::Duplicate(seq)) = moved.arrive(seq, body) {
+                        pe.abort(&format!("channel value #{seq} arrived twice"));
+                    }
+                }
+            }
+        }
+        chans.states.insert((me, from, k), moved);
+    }
+    for (peer, n) in ends.opened {
+        chans.opened.insert((me, peer), n);
+    }
+}
+
+/// The channel service's state that travels with a moving element.
+pub(crate) fn carrier() -> crate::location::Carrier {
+    crate::location::Carrier {
+        take: take_ends,
+        put: put_ends,
+    }
 }
 
 impl Pe {

@@ -64,6 +64,24 @@ impl<V> ChanState<V> {
         }
     }
 
+    /// The next sequence number and the values not taken yet, for the receiving element's move
+    /// to another PE; `None` while a receiver waits (an element with a live coroutine does not
+    /// move).
+    pub(crate) fn export(self) -> Option<(u64, Vec<(u64, V)>)> {
+        self.waiting
+            .is_empty()
+            .then(|| (self.next, self.early.into_iter().collect()))
+    }
+
+    /// Rebuilds what [`ChanState::export`] gave, on the element's new PE.
+    pub(crate) fn import(next: u64, early: Vec<(u64, V)>) -> Self {
+        ChanState {
+            next,
+            early: early.into_iter().collect(),
+            waiting: SmallVec::new(),
+        }
+    }
+
     /// Values that arrived ahead of the next one and wait for it.
     #[cfg(test)]
     pub(crate) fn early(&self) -> usize {

@@ -1,7 +1,7 @@
 //! How the runtime holds chares: the traits the `#[chare]` macro implements, and the registry
 //! that lets any process construct a chare from its type id.
 
-use crate::codec::CodecError;
+use crate::codec::{CodecError, Decoder, Encoder};
 use crate::ids::{EntryId, TypeId};
 use crate::message::{Body, ErasedMessage, ReplyTo};
 use crate::scheduler::ElemCtx;
@@ -25,6 +25,57 @@ pub trait ChareStruct: Sized + 'static {
     const NAME: &'static str;
     /// Hash of [`ChareStruct::NAME`].
     const TYPE_ID: TypeId;
+    /// `#[chare(migratable)]`: elements can move between PEs.
+    const MIGRATABLE: bool;
+    /// Writes the chare's state, for a move (migratable chares only).
+    fn pack<'a>(&'a self, enc: &mut Encoder<'_, 'a>);
+    /// Reads the state written by [`ChareStruct::pack`] (migratable chares only).
+    fn unpack(dec: &mut Decoder<'_>) -> Result<Self, CodecError>;
+}
+
+/// A chare whose elements can move between PEs: `#[chare(migratable)]` on its struct, whose
+/// state is then `serde::Serialize + serde::Deserialize`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not migratable",
+    label = "`{Self}` elements cannot move",
+    note = "add `#[chare(migratable)]` to the struct `{Self}` and derive `serde::Serialize` and `serde::Deserialize` for it"
+)]
+pub trait Migratable: ChareStruct {}
+
+/// What a migratable chare's state must be to leave a PE: `serde::Serialize`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is `#[chare(migratable)]`, but its state cannot be serialized",
+    label = "derive `serde::Serialize` for `{Self}`",
+    note = "a migratable chare's state is encoded with serde when it moves; every field must be serializable (proxies, futures and channels are)"
+)]
+pub trait StateOut: serde::Serialize {}
+
+impl<T: serde::Serialize> StateOut for T {}
+
+/// What a migratable chare's state must be to arrive on a PE: `serde::Deserialize`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is `#[chare(migratable)]`, but its state cannot be deserialized",
+    label = "derive `serde::Deserialize` for `{Self}`",
+    note = "a migratable chare's state is decoded with serde when it arrives; every field must be deserializable (proxies, futures and channels are)"
+)]
+pub trait StateIn: serde::de::DeserializeOwned {}
+
+impl<T: serde::de::DeserializeOwned> StateIn for T {}
+
+/// Writes a migratable chare's state (generated `pack`).
+pub fn pack_state<'a, C: StateOut>(c: &'a C, enc: &mut Encoder<'_, 'a>) {
+    enc.serde(c)
+}
+
+/// Reads a migratable chare's state (generated `unpack`).
+pub fn unpack_state<C: StateIn>(dec: &mut Decoder<'_>) -> Result<C, CodecError> {
+    dec.serde()
+}
+
+/// The `pack`/`unpack` of a chare that is not migratable: never called, since nothing moves it.
+#[cold]
+pub fn not_migratable(name: &str) -> ! {
+    panic!("charm-rs: internal error: {name} is not migratable, yet the runtime tried to move it")
 }
 
 /// Why a message could not be dispatched.
@@ -82,6 +133,8 @@ pub trait ExclusiveChare: ChareStruct {
     ) -> Result<Dispatched, DispatchError>;
     /// Name of entry method `entry`.
     fn entry_name(entry: EntryId) -> &'static str;
+    /// Runs the chare's `migrated` hook, if it has one (after a move, on the new PE).
+    fn after_migration(&mut self) {}
 }
 
 /// A chare with async entry methods: every method takes `&self`, so a suspended coroutine and
@@ -96,6 +149,8 @@ pub trait SharedChare: ChareStruct {
     ) -> Result<Dispatched, DispatchError>;
     /// Name of entry method `entry`.
     fn entry_name(entry: EntryId) -> &'static str;
+    /// Runs the chare's `migrated` hook, if it has one (after a move, on the new PE).
+    fn after_migration(&mut self) {}
 }
 
 /// A chare as the PE stores it.
@@ -111,6 +166,12 @@ pub trait ChareObject: 'static {
     fn type_name(&self) -> &'static str;
     /// Entry-method name, for errors.
     fn entry_name(&self, entry: EntryId) -> &'static str;
+    /// Whether a coroutine of the chare is alive (it holds the chare): it cannot move now.
+    fn busy(&self) -> bool;
+    /// Writes the chare's state for a move (a migratable chare that is not busy).
+    fn pack<'a>(&'a self, enc: &mut Encoder<'_, 'a>);
+    /// Runs the `migrated` hook on the new PE.
+    fn after_migration(&mut self);
 }
 
 /// Holder of an [`ExclusiveChare`].
@@ -131,6 +192,15 @@ impl<C: ExclusiveChare> ChareObject for Exclusive<C> {
     }
     fn entry_name(&self, entry: EntryId) -> &'static str {
         C::entry_name(entry)
+    }
+    fn busy(&self) -> bool {
+        false
+    }
+    fn pack<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        self.0.pack(enc)
+    }
+    fn after_migration(&mut self) {
+        self.0.after_migration()
     }
 }
 
@@ -153,6 +223,19 @@ impl<C: SharedChare> ChareObject for Shared<C> {
     fn entry_name(&self, entry: EntryId) -> &'static str {
         C::entry_name(entry)
     }
+    fn busy(&self) -> bool {
+        // Every live coroutine of the chare holds a clone of this `Rc`.
+        Rc::strong_count(&self.0) > 1
+    }
+    fn pack<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
+        self.0.pack(enc)
+    }
+    fn after_migration(&mut self) {
+        match Rc::get_mut(&mut self.0) {
+            Some(c) => c.after_migration(),
+            None => unreachable!("a chare moves only when no coroutine holds it"),
+        }
+    }
 }
 
 /// Takes the typed arguments out of a same-address-space body.
@@ -173,6 +256,8 @@ pub struct Registration {
     pub type_id: TypeId,
     /// Builds an element from the constructor's arguments.
     pub construct: fn(Body) -> Result<Box<dyn ChareObject>, DispatchError>,
+    /// Rebuilds an element that moved here from its packed state (migratable chares).
+    pub unpack: fn(&mut Decoder<'_>) -> Result<Box<dyn ChareObject>, CodecError>,
 }
 
 inventory::collect!(Registration);

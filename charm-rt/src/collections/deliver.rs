@@ -5,13 +5,13 @@
 use super::chare::{registry, CallCx, ChareObject, Dispatched};
 use super::meta::CollectionMeta;
 use super::service::{local, lookup, park, Gather};
-use super::table::LocalCollection;
+use super::table::{ElemTable, LocalCollection, Slot};
 use crate::error::{panic_message, CallError, Running, RunningWhat};
 use crate::future::service as futures;
 use crate::future::value::{ErrorMsg, GatherPart, Value};
 use crate::ids::{CollectionId, EntryId};
 use crate::index::Index;
-use crate::location::{self, Arrival};
+use crate::location;
 use crate::message::{Body, Envelope, ErasedMessage, ReplyTo};
 use crate::scheduler::{ElemCtx, Pe};
 use std::any::Any;
@@ -27,15 +27,27 @@ pub(super) fn element(pe: &Pe, env: Envelope) {
         return park(coll, env);
     };
     let elem = elem as u32;
-    match location::arrival(pe, coll, &c.here, elem) {
-        Arrival::Here(slot) => run_entry(pe, &c, (slot, elem), env.dest.entry, env.body, env.reply),
-        Arrival::Forward(to) => pe.route(to as usize, env),
-        // Static layouts only: an element is where its map puts it, or the message is wrong.
-        Arrival::NotHere => pe.abort(&format!(
-            "message for element {} of {} collection {coll}, which is not on this PE",
-            Index::from_linear(elem, &c.meta.shape),
-            c.type_name
-        )),
+    // One borrow of the table finds the element and runs it.
+    let table = c.table.borrow();
+    match table.here.slot_of(elem) {
+        Some(slot) => {
+            let ran = dispatch_in(
+                pe,
+                &c,
+                &table,
+                (slot, elem),
+                env.dest.entry,
+                env.body,
+                env.reply,
+            );
+            drop(table);
+            after_dispatch(pe, &c, slot, ran);
+        }
+        None => {
+            drop(table);
+            let at = location::elsewhere(pe, &c.meta, elem);
+            super::migrate::not_here(pe, &c, elem, env, at)
+        }
     }
 }
 
@@ -46,19 +58,23 @@ pub(super) fn broadcast(pe: &Pe, env: Envelope) {
     let Some(c) = lookup(coll) else {
         return park(coll, env);
     };
+    if c.meta.dynamic {
+        return super::bcast::arrived(pe, &c, env);
+    }
     let Body::Wire(mut w) = env.body else {
         pe.abort("broadcast body is not encoded");
     };
     w.share();
     let (entry, reply) = (env.dest.entry, env.reply);
+    let elements = c.elements();
     if let Some(r) = reply {
         local(|l| {
             l.gathers
                 .borrow_mut()
-                .insert(r.future, Gather::expecting(c.here.len(), None))
+                .insert(r.future, Gather::expecting(elements.len(), None))
         });
     }
-    for here in c.here.iter() {
+    for here in elements {
         run_entry(pe, &c, here, entry, Body::Wire(w.clone()), reply);
     }
 }
@@ -82,9 +98,19 @@ pub(crate) fn run_entry(
     body: Body,
     reply: Option<ReplyTo>,
 ) {
+    let ran = dispatch_once(pe, c, (off, elem), entry, body, reply);
+    after_dispatch(pe, c, off, ran);
+}
+
+/// After an element ran a message: what its running made possible, and a move it asked for.
+#[inline]
+fn after_dispatch(pe: &Pe, c: &Rc<LocalCollection>, off: usize, ran: bool) {
     // Most collections have no deferred messages and no waiting coroutines: skip the lookup.
-    if dispatch_once(pe, c, (off, elem), entry, body, reply) && !c.waits.borrow().is_empty() {
+    if ran && !c.waits.borrow().is_empty() {
         after_element_ran(pe, c, off, true);
+    }
+    if c.moves_pending.get() {
+        super::migrate::leave_if_idle(pe, c, off);
     }
 }
 
@@ -93,6 +119,20 @@ pub(crate) fn run_entry(
 fn dispatch_once(
     pe: &Pe,
     c: &Rc<LocalCollection>,
+    at: (usize, u32),
+    entry: EntryId,
+    body: Body,
+    reply: Option<ReplyTo>,
+) -> bool {
+    let table = c.table.borrow();
+    dispatch_in(pe, c, &table, at, entry, body, reply)
+}
+
+/// [`dispatch_once`] with the collection's table already borrowed.
+fn dispatch_in(
+    pe: &Pe,
+    c: &Rc<LocalCollection>,
+    table: &ElemTable,
     (off, elem): (usize, u32),
     entry: EntryId,
     body: Body,
@@ -102,7 +142,7 @@ fn dispatch_once(
         coll: c.meta.id,
         elem,
     };
-    let cell: &RefCell<Box<dyn ChareObject>> = &c.elems[off];
+    let cell = &table.slots[off].chare;
     let cx = CallCx {
         reply,
         elem: ctx,
@@ -118,16 +158,20 @@ fn dispatch_once(
                 pe: pe.id,
                 what: RunningWhat::Entry {
                     chare: c.type_name,
-                    method: cell.borrow().entry_name(entry),
+                    method: entry_name(cell, entry),
                     index: Index::from_linear(ctx.elem, &c.meta.shape),
                 },
             };
-            crate::error::running(running, || cell.borrow_mut().dispatch(entry, body, cx))
+            crate::error::running(running, || {
+                let mut chare = cell.borrow_mut();
+                let chare = chare.as_mut().expect("an element in its slot");
+                chare.dispatch(entry, body, cx)
+            })
         }))
     });
     if let Some(t) = started {
         pe.profile
-            .record_entry(c.type_name, cell.borrow().entry_name(entry), t.elapsed());
+            .record_entry(c.type_name, entry_name(cell, entry), t.elapsed());
     }
     pe.current.set(prev);
     let failure = match res {
@@ -144,20 +188,40 @@ fn dispatch_once(
         Ok(Err(e)) => e.to_string(),
         Err(p) => panic_message(&*p),
     };
-    let method = cell.borrow().entry_name(entry);
+    let method = entry_name(cell, entry);
     call_failed(pe, c.type_name, method, ctx, reply, failure);
     false
 }
 
+fn entry_name(cell: &RefCell<Option<Box<dyn ChareObject>>>, entry: EntryId) -> &'static str {
+    cell.borrow()
+        .as_ref()
+        .map_or("<element gone>", |c| c.entry_name(entry))
+}
+
 /// A coroutine of an element took a step: the chare may have changed, so its deferred
-/// messages are offered again.
+/// messages are offered again; if it was the element's last coroutine and the element asked to
+/// move, it moves now.
 pub(super) fn element_stepped(pe: &Pe, ctx: ElemCtx) {
     if let Some(c) = lookup(ctx.coll) {
-        if !c.waits.borrow().is_empty() {
-            if let Some(slot) = c.here.slot_of(ctx.elem) {
-                after_element_ran(pe, &c, slot, false);
+        let waiting = !c.waits.borrow().is_empty();
+        if waiting || c.moves_pending.get() {
+            if let Some(slot) = c.slot_of(ctx.elem) {
+                if waiting {
+                    after_element_ran(pe, &c, slot, false);
+                }
+                if c.moves_pending.get() {
+                    super::migrate::leave_if_idle(pe, &c, slot);
+                }
             }
         }
+    }
+}
+
+/// Offers an element's deferred `#[when]` messages again (after it arrived from another PE).
+pub(super) fn offer_deferred(pe: &Pe, c: &Rc<LocalCollection>, off: usize) {
+    if !c.waits.borrow().is_empty() {
+        after_element_ran(pe, c, off, false);
     }
 }
 
@@ -186,8 +250,13 @@ fn after_element_ran(pe: &Pe, c: &Rc<LocalCollection>, off: usize, entry_ran: bo
             std::mem::take(&mut w.deferred)
         };
         let mut ran = false;
+        let elem = c
+            .table
+            .borrow()
+            .here
+            .position(off)
+            .expect("a local element's slot");
         for (entry, body, reply) in batch {
-            let elem = c.here.position(off).expect("a local element's slot");
             ran |= dispatch_once(pe, c, (off, elem), entry, body, reply);
         }
         if !ran {
@@ -263,7 +332,7 @@ fn gather_done(pe: &Pe, r: ReplyTo, record: impl FnOnce(&mut Gather)) {
             (None, Some(acc), Some(finish)) => finish(acc),
             _ => unreachable!("a finished gather has results or an error"),
         };
-        futures::send(pe, r.future, msg);
+        futures::send_counted(pe, r.future, msg, g.weight);
     }
 }
 
@@ -351,7 +420,7 @@ fn create_local(pe: &Pe, meta: CollectionMeta, body: Body) {
         local(|l| l.constructing.replace(None));
         pe.current.set(prev);
         match res {
-            Ok(Ok(obj)) => elems.push(RefCell::new(obj)),
+            Ok(Ok(obj)) => elems.push(obj),
             Ok(Err(e)) => pe.abort(&format!(
                 "constructor of {} for element {} failed: {e}",
                 reg.name,
@@ -368,13 +437,21 @@ fn create_local(pe: &Pe, meta: CollectionMeta, body: Body) {
     let hosting: Vec<u32> = location::hosting_pes(&meta).collect();
     let c = Rc::new(LocalCollection {
         meta,
-        here,
-        red_seq: (0..elems.len()).map(|_| std::cell::Cell::new(0)).collect(),
-        elems,
+        table: RefCell::new(ElemTable {
+            here,
+            slots: elems.into_iter().map(Slot::new).collect(),
+        }),
         type_name: reg.name,
         tree: crate::reduction::state::tree_place(&hosting, pe.id as u32),
         waits: RefCell::new(Default::default()),
+        moves_pending: std::cell::Cell::new(false),
+        arriving: RefCell::new(Default::default()),
+        red_counts: RefCell::new(Default::default()),
+        bcast: Default::default(),
     });
+    if meta.dynamic && c.len() > 0 {
+        c.red_counts.borrow_mut().insert(0, c.len() as u32);
+    }
     let waiting = local(|l| {
         l.collections.borrow_mut().insert(meta.id, c);
         l.pending.borrow_mut().remove(&meta.id)

@@ -30,4 +30,7 @@ pub struct CollectionMeta {
     pub shape: Index,
     /// Number of PEs of the job.
     pub num_pes: u32,
+    /// Its elements can move (a migratable chare type): reductions and broadcasts take the
+    /// paths that follow moving elements (see `docs/migration-design.md`).
+    pub dynamic: bool,
 }

@@ -1,10 +1,12 @@
 //! Chare collections (single chares, groups, dense arrays) and the untyped proxies that the
 //! generated, typed proxies wrap.
 
+mod bcast;
 pub mod callback;
 pub(crate) mod chare;
 pub(crate) mod deliver;
 pub(crate) mod meta;
+pub(crate) mod migrate;
 pub(crate) mod service;
 pub(crate) mod table;
 
@@ -167,6 +169,7 @@ pub fn create<C: ChareStruct, A: Message>(layout: Layout, args: A) -> Collection
             kind,
             shape,
             num_pes: pe.num_pes as u32,
+            dynamic: C::MIGRATABLE,
         };
         if let Kind::Single { pe: target } = kind {
             pe.route(
@@ -175,7 +178,14 @@ pub fn create<C: ChareStruct, A: Message>(layout: Layout, args: A) -> Collection
             );
         } else {
             let w = WireBody::new(codec::encode_to_buf(|e| args.encode(e)));
-            for p in location::hosting_pes(&meta) {
+            // Every PE knows a dynamic collection from the start: its elements may move anywhere,
+            // and its reductions and broadcasts span every PE.
+            let to: Vec<u32> = if meta.dynamic {
+                (0..meta.num_pes).collect()
+            } else {
+                location::hosting_pes(&meta).collect()
+            };
+            for p in to {
                 pe.route(p as usize, create_env(meta, Body::Wire(w.clone())));
             }
         }
@@ -259,6 +269,15 @@ fn broadcast_in(
     args: &dyn crate::message::ErasedMessage,
 ) {
     let w = WireBody::new(codec::encode_to_buf(|e| args.encode_erased(e)));
+    if coll.meta.dynamic {
+        // PE 0 numbers it and passes it on to every PE.
+        let env = Envelope {
+            dest: bcast::dest(coll.id(), entry, 0),
+            reply,
+            body: Body::Wire(w),
+        };
+        return pe.route(0, env);
+    }
     for p in coll.hosting_pes() {
         let env = Envelope {
             dest: broadcast_dest(coll.id(), entry),
@@ -283,7 +302,13 @@ fn broadcast_reply_in<W: Value, A: Message>(
     at: &'static Location<'static>,
 ) -> BroadcastReply<W::Output> {
     with_pe(|pe| {
-        let parts = coll.hosting_pes().count() as u32;
+        // One reply per hosting PE; for a collection whose elements move, replies count the
+        // elements they cover.
+        let parts = if coll.meta.dynamic {
+            coll.len() as u32
+        } else {
+            coll.hosting_pes().count() as u32
+        };
         let reply = BroadcastReply::create::<W>(pe, parts, at);
         if parts > 0 {
             broadcast_in(
@@ -342,11 +367,14 @@ pub fn this_collection(type_name: &'static str, type_id: crate::ids::TypeId) -> 
 #[track_caller]
 pub fn this_elem(type_name: &'static str, type_id: crate::ids::TypeId) -> ElemRef {
     let c = this_collection(type_name, type_id);
-    let ctx = with_pe(|pe| pe.current.get()).expect("inside an element");
+    let (ctx, here) = with_pe(|pe| (pe.current.get(), pe.id as u32));
+    let ctx = ctx.expect("inside an element");
+    debug_assert_eq!(ctx.coll, c.meta.id);
+    // The element runs here, wherever its home is.
     ElemRef {
         coll: ctx.coll,
         elem: ctx.elem,
-        pe: location::home(&c.meta, ctx.elem),
+        pe: here,
     }
 }
 

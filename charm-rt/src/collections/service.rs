@@ -18,6 +18,10 @@ pub(crate) const ELEMENT: HandlerId = HandlerId(1);
 pub(crate) const BROADCAST: HandlerId = HandlerId(2);
 /// Build the receiving PE's elements of a new collection; address: its metadata (serde).
 pub(crate) const CREATE: HandlerId = HandlerId(3);
+/// A request that an element move; address: collection, position; entry: the PE to move to.
+pub(crate) const MIGRATE: HandlerId = HandlerId(9);
+/// An element arriving from another PE; address: collection, position; body: its state.
+pub(crate) const MOVE_IN: HandlerId = HandlerId(10);
 
 /// Turns a PE's gathered results into the reply message.
 pub(crate) type GatherFinish = fn(Box<dyn std::any::Any>) -> Box<dyn crate::message::ErasedMessage>;
@@ -25,6 +29,9 @@ pub(crate) type GatherFinish = fn(Box<dyn std::any::Any>) -> Box<dyn crate::mess
 /// Per-PE gathering of a broadcast's results before one reply goes to the caller.
 pub(crate) struct Gather {
     pub remaining: u32,
+    /// How many of the caller's expected parts the reply stands for: 1 (one per PE), or the
+    /// number of elements it covers (collections whose elements move count elements).
+    pub weight: u32,
     pub acc: Option<Box<dyn std::any::Any>>,
     pub finish: Option<GatherFinish>,
     pub error: Option<crate::error::CallError>,
@@ -37,6 +44,7 @@ impl Gather {
     pub(crate) fn expecting(remaining: usize, order: Option<Rc<dyn Fn(ElemCtx) -> u32>>) -> Self {
         Gather {
             remaining: remaining as u32,
+            weight: 1,
             acc: None,
             finish: None,
             error: None,
@@ -93,6 +101,14 @@ pub(crate) fn register(s: &mut Services) {
     s.handle(ELEMENT, Handler::new("element call", deliver::element));
     s.handle(BROADCAST, Handler::new("broadcast", deliver::broadcast));
     s.handle(CREATE, Handler::new("collection creation", deliver::create));
+    s.handle(
+        MIGRATE,
+        Handler::new("migration request", super::migrate::request_arrived),
+    );
+    s.handle(
+        MOVE_IN,
+        Handler::new("element move", super::migrate::arrived),
+    );
     s.hooks.start.push(|pe| {
         local(|l| {
             l.next_seq.set(0);

@@ -5,7 +5,7 @@ use super::meta::CollectionMeta;
 use crate::ids::EntryId;
 use crate::location::LocalElements;
 use crate::message::{Body, ReplyTo};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::task::Waker;
 
@@ -17,18 +17,98 @@ pub(crate) struct ElemWaits {
     pub wakers: Vec<Waker>,
 }
 
+/// One element's place on this PE: the chare and what the runtime keeps about it.
+pub(crate) struct Slot {
+    /// The chare; `None` while the slot is free (its element left).
+    pub chare: RefCell<Option<Box<dyn ChareObject>>>,
+    /// Number of the element's next reduction (its k-th contribution belongs to reduction k).
+    pub red_seq: Cell<u32>,
+    /// Number of the last broadcast the element received (dynamic collections).
+    pub bcast_seq: Cell<u32>,
+    /// `set_migratable(false)` was called: the element stays.
+    pub pinned: Cell<bool>,
+    /// A move was asked for: the element leaves for this PE once it is idle.
+    pub move_to: Cell<Option<u32>>,
+}
+
+impl Slot {
+    pub(crate) fn new(chare: Box<dyn ChareObject>) -> Self {
+        Slot {
+            chare: RefCell::new(Some(chare)),
+            red_seq: Cell::new(0),
+            bcast_seq: Cell::new(0),
+            pinned: Cell::new(false),
+            move_to: Cell::new(None),
+        }
+    }
+}
+
+/// Which elements are here (the location service's set) and their slots.
+pub(crate) struct ElemTable {
+    pub here: LocalElements,
+    /// By slot; a slot whose element left stays until an arriving element takes it.
+    pub slots: Vec<Slot>,
+}
+
 /// This PE's elements of one collection.
 pub(crate) struct LocalCollection {
     pub meta: CollectionMeta,
-    /// Which elements are here, and in which slot of `elems` (the location service's).
-    pub here: LocalElements,
-    /// The chares, by slot.
-    pub elems: Vec<RefCell<Box<dyn ChareObject>>>,
+    /// The elements here. Borrowed (shared) while an entry method runs; changed (exclusively)
+    /// only by arrivals and departures, which never happen inside an entry method.
+    pub table: RefCell<ElemTable>,
     pub type_name: &'static str,
-    /// Next reduction number of each local element, by slot.
-    pub red_seq: Vec<std::cell::Cell<u32>>,
     /// This PE's place in the collection's reduction tree.
     pub tree: crate::reduction::state::TreePlace,
     /// Per local element (by slot), what waits on it; empty for most collections.
     pub waits: RefCell<HashMap<usize, ElemWaits>>,
+    /// Some element here asked to move and may be waiting to become idle.
+    pub moves_pending: Cell<bool>,
+    /// Messages for elements on their way here, by position, in arrival order.
+    pub arriving: RefCell<HashMap<u32, Vec<crate::message::Envelope>>>,
+    /// Dynamic collections: how many elements here have each next reduction number (the
+    /// reductions this PE must still wait for; see `reduction::dynamic`).
+    pub red_counts: RefCell<std::collections::BTreeMap<u32, u32>>,
+    /// Dynamic collections: the broadcasts this PE saw (see `bcast`).
+    pub bcast: Broadcasts,
+}
+
+/// A broadcast a PE keeps: its number, entry method, reply address and arguments.
+pub(crate) type KeptBroadcast = (u32, EntryId, Option<ReplyTo>, crate::message::WireBody);
+
+/// What a PE knows of a dynamic collection's broadcasts.
+#[derive(Default)]
+pub(crate) struct Broadcasts {
+    /// PE 0: the number of the last broadcast it numbered.
+    pub next: Cell<u32>,
+    /// The number of the last broadcast that reached this PE.
+    pub latest: Cell<u32>,
+    /// The last broadcasts that reached this PE, for elements that arrive having missed them.
+    pub kept: RefCell<VecDeque<KeptBroadcast>>,
+}
+
+impl LocalCollection {
+    /// The slot of the element at row-major position `elem`, if it is here.
+    #[inline]
+    pub(crate) fn slot_of(&self, elem: u32) -> Option<usize> {
+        self.table.borrow().here.slot_of(elem)
+    }
+
+    /// How many elements are here.
+    pub(crate) fn len(&self) -> usize {
+        self.table.borrow().here.len()
+    }
+
+    /// Slot and position of every element here.
+    pub(crate) fn elements(&self) -> Vec<(usize, u32)> {
+        self.table.borrow().here.iter().collect()
+    }
+
+    /// Takes the element's next reduction number and advances it.
+    pub(crate) fn next_red_seq(&self, slot: usize) -> u32 {
+        let t = self.table.borrow();
+        let c = &t.slots[slot].red_seq;
+        let seq = c.get();
+        c.set(seq.wrapping_add(1));
+        seq
+    }
 }

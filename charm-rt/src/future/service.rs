@@ -5,12 +5,14 @@
 
 use super::table::{Deposit, FutureTable, Waiter};
 use super::value::Serde;
-use crate::message::{Body, Dest, Envelope, ErasedMessage, FutureId, HandlerId, Message};
+use crate::codec::CodecError;
+use crate::message::{Addr, Body, Dest, Envelope, ErasedMessage, FutureId, HandlerId, Message};
 use crate::scheduler::{Handler, Pe, Services};
 use std::cell::RefCell;
 use std::mem::ManuallyDrop;
 
-/// A value for a future; address: the future's id.
+/// A value for a future; address: the future's id, then, for a value that stands for several
+/// (a broadcast reply covering several elements of a collection whose elements move), how many.
 pub(crate) const FUTURE: HandlerId = HandlerId(4);
 
 thread_local! {
@@ -53,13 +55,28 @@ pub(crate) fn dest(id: FutureId) -> Dest {
 }
 
 fn arrived(pe: &Pe, env: Envelope) {
+    if let Addr::Words(w) = &env.dest.addr {
+        let &[a, b, weight] = &w[..] else {
+            pe.malformed(
+                &env,
+                CodecError(format!("future address of {} words", w.len())),
+            );
+        };
+        return deposit_counted(pe, FutureId::from_words(a, b), env.body, weight as u32);
+    }
     let (a, b) = pe.address(&env);
     deposit(pe, FutureId::from_words(a, b), env.body)
 }
 
 /// Stores a value for a future of this PE and wakes whoever awaits it.
+#[inline]
 pub(crate) fn deposit(pe: &Pe, id: FutureId, body: Body) {
-    let r = table(|t| t.borrow_mut().deposit(id, body));
+    deposit_counted(pe, id, body, 1)
+}
+
+/// Stores a value that stands for `weight` of the values the future expects.
+pub(crate) fn deposit_counted(pe: &Pe, id: FutureId, body: Body, weight: u32) {
+    let r = table(|t| t.borrow_mut().deposit_counted(id, body, weight));
     match r {
         Ok(Deposit::Complete(Some(Waiter::Task(key)))) => pe.make_ready(key),
         Ok(Deposit::Complete(Some(Waiter::Waker(w)))) => w.wake(),
@@ -74,6 +91,24 @@ pub(crate) fn send(pe: &Pe, id: FutureId, msg: Box<dyn ErasedMessage>) {
         deposit(pe, id, Body::Typed(msg));
     } else {
         pe.route(id.pe as usize, Envelope::new(dest(id), Body::Typed(msg)));
+    }
+}
+
+/// Like [`send`], for a value that stands for `weight` values of the future.
+pub(crate) fn send_counted(pe: &Pe, id: FutureId, msg: Box<dyn ErasedMessage>, weight: u32) {
+    if weight == 1 {
+        return send(pe, id, msg);
+    }
+    if id.pe as usize == pe.id {
+        deposit_counted(pe, id, Body::Typed(msg), weight);
+    } else {
+        let [a, b] = id.to_words();
+        let dest = Dest {
+            handler: FUTURE,
+            entry: 0,
+            addr: Addr::from_words(&[a, b, u64::from(weight)]),
+        };
+        pe.route(id.pe as usize, Envelope::new(dest, Body::Typed(msg)));
     }
 }
 

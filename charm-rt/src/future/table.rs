@@ -19,6 +19,9 @@ pub(crate) type DecodeFn = fn(&mut WireBody) -> Result<Box<dyn Any + Send>, Code
 
 struct Pending {
     expected: u32,
+    /// How much of `expected` the values cover: one each, or more for a part that stands for
+    /// several (a broadcast reply covering several elements).
+    received: u32,
     values: SmallVec<[Box<dyn Any + Send>; 1]>,
     waiter: Option<Waiter>,
     decode: DecodeFn,
@@ -89,6 +92,7 @@ impl FutureTable {
         );
         let pending = Pending {
             expected,
+            received: 0,
             values: SmallVec::new(),
             waiter: None,
             decode,
@@ -149,7 +153,18 @@ impl FutureTable {
 
     /// Stores a value. `Err` carries a message for a fatal error (value for a completed future,
     /// malformed value).
+    #[cfg(test)]
     pub(crate) fn deposit(&mut self, id: FutureId, body: Body) -> Result<Deposit, String> {
+        self.deposit_counted(id, body, 1)
+    }
+
+    /// Stores a value that covers `weight` of the values the future expects.
+    pub(crate) fn deposit_counted(
+        &mut self,
+        id: FutureId,
+        body: Body,
+        weight: u32,
+    ) -> Result<Deposit, String> {
         // One sentence whether the complete values were taken already or still wait to be
         // (a future resolved twice on its own PE before it is awaited): the documented one.
         let complete = |t: &Self| {
@@ -162,7 +177,7 @@ impl FutureTable {
         let Some(p) = self.pending_mut(id) else {
             return Err(complete(self));
         };
-        if p.values.len() as u32 >= p.expected {
+        if p.received.saturating_add(weight) > p.expected {
             return Err(complete(self));
         }
         let v = match body {
@@ -175,15 +190,16 @@ impl FutureTable {
             Err(Some(e)) => return Err(format!("value for {}: {e}", self.describe(id))),
             Err(None) => return Err(format!("empty value for {}", self.describe(id))),
         };
+        p.received += weight;
         if p.abandoned {
             p.values.push(v);
-            if p.values.len() as u32 == p.expected {
+            if p.received == p.expected {
                 self.release(id);
             }
             return Ok(Deposit::Discarded);
         }
         p.values.push(v);
-        if p.values.len() as u32 == p.expected {
+        if p.received == p.expected {
             Ok(Deposit::Complete(p.waiter.take()))
         } else {
             Ok(Deposit::Stored)
@@ -204,7 +220,7 @@ impl FutureTable {
                 self.describe(id)
             ));
         };
-        if p.values.len() as u32 == p.expected {
+        if p.received == p.expected {
             let values = std::mem::take(&mut p.values);
             self.release(id);
             Ok(Some(values))
@@ -225,7 +241,7 @@ impl FutureTable {
             .get(id.slot as usize)
             .filter(|s| s.gen == id.gen)
             .and_then(|s| s.pending.as_ref())
-            .is_some_and(|p| p.values.len() as u32 == p.expected)
+            .is_some_and(|p| p.received == p.expected)
     }
 
     /// Futures that a coroutine is waiting on (a waker is registered and values are missing):
@@ -235,7 +251,7 @@ impl FutureTable {
         let mut about = Vec::new();
         for (slot, s) in self.slots.iter().enumerate() {
             if let Some(p) = &s.pending {
-                if p.waiter.is_some() && !p.abandoned && (p.values.len() as u32) < p.expected {
+                if p.waiter.is_some() && !p.abandoned && p.received < p.expected {
                     n += 1;
                     if about.len() < 8 {
                         let id = FutureId {
@@ -245,10 +261,7 @@ impl FutureTable {
                         };
                         about.push(format!(
                             "{id} created at {}, awaited on PE {} ({} of {} value(s) arrived)",
-                            p.created_at,
-                            self.pe,
-                            p.values.len(),
-                            p.expected
+                            p.created_at, self.pe, p.received, p.expected
                         ));
                     }
                 }
@@ -260,7 +273,7 @@ impl FutureTable {
     /// The awaiting handle is gone: free the slot now or when the last value arrives.
     pub(crate) fn abandon(&mut self, id: FutureId) {
         if let Some(p) = self.pending_mut(id) {
-            if p.values.len() as u32 == p.expected {
+            if p.received == p.expected {
                 self.release(id);
             } else {
                 p.abandoned = true;

@@ -83,13 +83,6 @@ impl LocalElements {
     /// Records that the element at `elem` is now here, in `slot` (a slot its owner chose: a
     /// free one, or the next). Returns `false`, changing nothing, if it was already here or the
     /// slot is taken.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the interface migration and insertion use (issue 14); unit-tested now"
-        )
-    )]
     pub(crate) fn insert(&mut self, elem: u32, slot: usize) -> bool {
         if self.slot_of(elem).is_some() || self.position(slot).is_some() {
             return false;
@@ -104,13 +97,6 @@ impl LocalElements {
     }
 
     /// Records that the element at `elem` left this PE; returns the slot it had.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the interface migration and insertion use (issue 14); unit-tested now"
-        )
-    )]
     pub(crate) fn remove(&mut self, elem: u32) -> Option<usize> {
         self.slot_of(elem)?;
         let (slots, positions) = self.as_map_mut();
@@ -120,13 +106,6 @@ impl LocalElements {
     }
 
     /// A slot no element uses (the first free one, or the next after the last).
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the interface migration and insertion use (issue 14); unit-tested now"
-        )
-    )]
     pub(crate) fn free_slot(&self) -> usize {
         match self {
             LocalElements::Run { len, .. } => *len as usize,

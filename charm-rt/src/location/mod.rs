@@ -22,13 +22,51 @@ pub(crate) use local::LocalElements;
 
 use crate::collections::CollectionMeta;
 use crate::ids::CollectionId;
-use crate::scheduler::{IdMap, Pe, Services};
+use crate::message::{Addr, Body, Dest, Envelope, HandlerId};
+use crate::scheduler::{Handler, IdMap, Pe, Services};
 use std::cell::{Cell, RefCell};
 use std::hash::BuildHasherDefault;
 
 /// How many times an element has moved: what orders reports of where it went.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Default)]
 pub(crate) struct Epoch(pub u32);
+
+/// State a service keeps about an element outside its chare (a channel's receiving end), which
+/// travels with the element when it moves. Registered once per process (`services.rs`).
+pub(crate) struct Carrier {
+    /// Takes the element's state off this PE; `None` when there is none.
+    pub take: fn(&Pe, CollectionId, u32) -> Option<Vec<u8>>,
+    /// Puts it back on the element's new PE.
+    pub put: fn(&Pe, CollectionId, u32, &[u8]),
+}
+
+static CARRIERS: std::sync::OnceLock<Vec<Carrier>> = std::sync::OnceLock::new();
+
+/// Sets the services whose per-element state travels (once, when the runtime is assembled).
+pub(crate) fn set_carriers(carriers: Vec<Carrier>) {
+    let _ = CARRIERS.set(carriers);
+}
+
+/// Every carrier's state of an element that leaves, by carrier number.
+pub(crate) fn carry_out(pe: &Pe, coll: CollectionId, elem: u32) -> Vec<(u32, Vec<u8>)> {
+    let carriers = CARRIERS.get().map_or(&[][..], Vec::as_slice);
+    carriers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| (c.take)(pe, coll, elem).map(|b| (i as u32, b)))
+        .collect()
+}
+
+/// Puts back what [`carry_out`] took, on the element's new PE.
+pub(crate) fn carry_in(pe: &Pe, coll: CollectionId, elem: u32, carried: &[(u32, Vec<u8>)]) {
+    let carriers = CARRIERS.get().map_or(&[][..], Vec::as_slice);
+    for (i, bytes) in carried {
+        match carriers.get(*i as usize) {
+            Some(c) => (c.put)(pe, coll, elem, bytes),
+            None => pe.abort("malformed element move: state of an unknown service"),
+        }
+    }
+}
 
 /// Where this PE knows an element to be, off its static map.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -42,13 +80,20 @@ pub(crate) struct Known {
 pub(crate) enum Arrival {
     /// The element is here, in this slot of the collection's local elements.
     Here(usize),
-    /// It is on another PE now: send the message on there.
+    /// It is on another PE as far as this PE knows: send the message on there.
     Forward(u32),
-    /// Neither here nor known elsewhere.
-    NotHere,
+    /// This PE does not know where it is: send the message to its home, which always knows.
+    ToHome(u32),
+    /// A record says it is here but it has not arrived yet: keep the message until it does.
+    Wait,
+    /// This is its home, it never left, and it is not here: the message is wrong.
+    Missing,
 }
 
 thread_local! {
+    /// Elements that cannot move from this PE, and why (a section they belong to).
+    static PINS: RefCell<IdMap<(CollectionId, u32), String>> =
+        const { RefCell::new(IdMap::with_hasher(BuildHasherDefault::new())) };
     /// This PE's records of elements that are not where their static map puts them.
     static RECORDS: RefCell<IdMap<(CollectionId, u32), Known>> =
         const { RefCell::new(IdMap::with_hasher(BuildHasherDefault::new())) };
@@ -57,11 +102,67 @@ thread_local! {
     static RECORD_COUNT: Cell<usize> = const { Cell::new(0) };
 }
 
+/// A location update; address: the collection, the element and its epoch; entry: the PE it is
+/// on.
+pub(crate) const LOCATION: HandlerId = HandlerId(11);
+
 pub(crate) fn register(s: &mut Services) {
+    s.handle(LOCATION, Handler::new("location update", location_arrived));
     s.hooks.shutdown.push(|_| {
         RECORDS.with(|r| r.borrow_mut().clear());
         RECORD_COUNT.with(|c| c.set(0));
+        PINS.with(|p| p.borrow_mut().clear());
     });
+}
+
+/// Element `elem` of `coll`, on this PE, cannot move while `reason` holds (named in the error a
+/// move request gets).
+pub(crate) fn pin(coll: CollectionId, elem: u32, reason: String) {
+    PINS.with(|p| p.borrow_mut().insert((coll, elem), reason));
+}
+
+/// Why element `elem` of `coll` cannot move, if it cannot.
+pub(crate) fn pinned(coll: CollectionId, elem: u32) -> Option<String> {
+    PINS.with(|p| p.borrow().get(&(coll, elem)).cloned())
+}
+
+fn location_arrived(pe: &Pe, env: Envelope) {
+    let coll = env
+        .dest
+        .addr
+        .word(0)
+        .unwrap_or_else(|e| pe.malformed(&env, e));
+    let elem = env
+        .dest
+        .addr
+        .word(1)
+        .unwrap_or_else(|e| pe.malformed(&env, e));
+    let epoch = env
+        .dest
+        .addr
+        .word(2)
+        .unwrap_or_else(|e| pe.malformed(&env, e));
+    let at = Known {
+        pe: env.dest.entry,
+        epoch: Epoch(epoch as u32),
+    };
+    if at.pe as usize >= pe.num_pes {
+        pe.abort(&format!(
+            "malformed location update: PE {} in a job of {}",
+            at.pe, pe.num_pes
+        ));
+    }
+    record(CollectionId(coll), elem as u32, at);
+}
+
+/// Tells PE `to` that element `elem` of `coll` is on `at.pe` (at `at.epoch`).
+pub(crate) fn tell(pe: &Pe, to: usize, coll: CollectionId, elem: u32, at: Known) {
+    let dest = Dest {
+        handler: LOCATION,
+        entry: at.pe,
+        addr: Addr::from_words(&[coll.0, u64::from(elem), u64::from(at.epoch.0)]),
+    };
+    pe.route(to, Envelope::new(dest, Body::Empty));
 }
 
 /// The PE to send a message for element `elem` of `coll` to, given the proxy's hint.
@@ -78,13 +179,6 @@ pub(crate) fn known(coll: CollectionId, elem: u32) -> Option<Known> {
     RECORDS.with(|r| r.borrow().get(&(coll, elem)).copied())
 }
 
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the interface migration and insertion use (issue 14); unit-tested now"
-    )
-)]
 /// Records that element `elem` of `coll` is on `pe`, unless this PE already knows a newer
 /// epoch of it. Returns whether the record changed.
 pub(crate) fn record(coll: CollectionId, elem: u32, at: Known) -> bool {
@@ -102,15 +196,26 @@ pub(crate) fn record(coll: CollectionId, elem: u32, at: Known) -> bool {
     })
 }
 
-/// What to do with a message for element `elem` of a collection whose elements on this PE are
-/// `here`.
+/// What to do with a message for element `elem` of the collection `meta`, whose elements on this
+/// PE are `here`.
 #[inline(always)]
-pub(crate) fn arrival(pe: &Pe, coll: CollectionId, here: &LocalElements, elem: u32) -> Arrival {
+pub(crate) fn arrival(pe: &Pe, meta: &CollectionMeta, here: &LocalElements, elem: u32) -> Arrival {
     match here.slot_of(elem) {
         Some(slot) => Arrival::Here(slot),
-        None => match known(coll, elem) {
-            Some(k) if k.pe as usize != pe.id => Arrival::Forward(k.pe),
-            _ => Arrival::NotHere,
+        None => elsewhere(pe, meta, elem),
+    }
+}
+
+/// [`arrival`] for an element that is not here.
+#[inline(never)]
+pub(crate) fn elsewhere(pe: &Pe, meta: &CollectionMeta, elem: u32) -> Arrival {
+    let me = pe.id as u32;
+    match known(meta.id, elem) {
+        Some(k) if k.pe != me => Arrival::Forward(k.pe),
+        Some(_) => Arrival::Wait,
+        None => match home(meta, elem) {
+            h if h != me => Arrival::ToHome(h),
+            _ => Arrival::Missing,
         },
     }
 }

@@ -66,6 +66,7 @@ mod tests {
             kind: Kind::Array,
             shape: Index::from(n),
             num_pes: pes,
+            dynamic: false,
         }
     }
 

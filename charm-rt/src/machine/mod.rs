@@ -39,8 +39,8 @@ pub trait Endpoint {
     fn send_borrowed(&self, _to: usize, _head: Head<'_>, _body: &dyn ErasedMessage) -> bool {
         false
     }
-    /// Takes one envelope that arrived, if any. Never blocks.
-    fn try_recv(&self) -> Option<Envelope>;
+    /// Takes one envelope that arrived, if any, with the PE that sent it. Never blocks.
+    fn try_recv(&self) -> Option<(usize, Envelope)>;
     /// True when an envelope is waiting (used just before sleeping).
     fn has_incoming(&self) -> bool;
     /// How long an idle PE keeps polling before it sleeps.

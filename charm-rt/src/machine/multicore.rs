@@ -9,18 +9,19 @@ use std::sync::Arc;
 /// One PE's end of the multicore layer.
 pub struct MulticoreEndpoint {
     pe: usize,
-    inbox: Receiver<Envelope>,
+    inbox: Receiver<(usize, Envelope)>,
     peers: Arc<[Peer]>,
 }
 
 struct Peer {
-    tx: Sender<Envelope>,
+    /// Envelopes with their sender's PE.
+    tx: Sender<(usize, Envelope)>,
     doorbell: Arc<Doorbell>,
 }
 
 /// Creates the endpoints of an `n`-PE job, one per PE.
 pub fn endpoints(n: usize) -> Vec<MulticoreEndpoint> {
-    let (peers, inboxes): (Vec<Peer>, Vec<Receiver<Envelope>>) = (0..n)
+    let (peers, inboxes): (Vec<Peer>, Vec<Receiver<(usize, Envelope)>>) = (0..n)
         .map(|_| {
             let (tx, rx) = unbounded();
             (
@@ -61,12 +62,12 @@ impl Endpoint for MulticoreEndpoint {
     fn send(&self, to: usize, env: Envelope) {
         let peer = &self.peers[to];
         // The receiver lives as long as the job; a failed send means it already exited.
-        let _ = peer.tx.send(env);
+        let _ = peer.tx.send((self.pe, env));
         peer.doorbell.ring();
     }
 
     #[inline]
-    fn try_recv(&self) -> Option<Envelope> {
+    fn try_recv(&self) -> Option<(usize, Envelope)> {
         self.inbox.try_recv().ok()
     }
 

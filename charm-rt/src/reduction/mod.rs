@@ -6,6 +6,7 @@
 //! Reductions are matched by order, as in Charm4py: the k-th contribution of every element
 //! belongs to the k-th reduction of the collection, so several can be in flight.
 
+mod dynamic;
 mod exchange;
 pub(crate) mod ops;
 mod phase;

@@ -35,6 +35,10 @@ pub(crate) fn local() -> Rc<Local> {
 
 pub(crate) fn register(s: &mut Services) {
     s.handle(REDUCTION, Handler::new("reduction", arrived));
+    s.handle(
+        super::dynamic::DYN_REDUCTION,
+        Handler::new("reduction over moving elements", super::dynamic::arrived),
+    );
     s.hooks
         .awaited
         .push(|pe| local().exchanges.borrow().awaited(pe.id));
@@ -43,6 +47,7 @@ pub(crate) fn register(s: &mut Services) {
         let reds = std::mem::take(&mut *l.reductions.borrow_mut());
         let ex = std::mem::take(&mut *l.exchanges.borrow_mut());
         drop((reds, ex));
+        super::dynamic::clear();
     });
 }
 

@@ -42,11 +42,11 @@ pub(crate) struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    /// A whole collection.
+    /// A whole collection (whose elements do not move: see `dynamic` for those that do).
     pub(crate) fn of_collection(c: &'a LocalCollection) -> Self {
         Scope {
             id: ScopeId::Collection(c.meta.id),
-            local: c.here.len() as u32,
+            local: c.len() as u32,
             tree: &c.tree,
         }
     }
@@ -155,11 +155,9 @@ fn next_reduction(pe: &Pe) -> (Rc<LocalCollection>, u32) {
     let coll = crate::collections::service::lookup(ctx.coll)
         .unwrap_or_else(|| panic!("charm-rs: reductions are contributed from an entry method or coroutine of a collection element (not from main, and not from a constructor: the collection is not complete yet)"));
     let off = coll
-        .here
         .slot_of(ctx.elem)
         .expect("charm-rs: internal error: the contributing element is not on its PE");
-    let seq = coll.red_seq[off].get();
-    coll.red_seq[off].set(seq.wrapping_add(1));
+    let seq = coll.next_red_seq(off);
     (coll, seq)
 }
 
@@ -168,6 +166,9 @@ fn next_reduction(pe: &Pe) -> (Rc<LocalCollection>, u32) {
 pub(crate) fn contribute(ops: Rc<dyn Ops>, value: Acc, target: Target) {
     with_pe(|pe| {
         let (coll, seq) = next_reduction(pe);
+        if coll.meta.dynamic {
+            return super::dynamic::contribute(pe, &coll, seq, ops, value, target);
+        }
         contribute_in(pe, &Scope::of_collection(&coll), seq, ops, value, target);
     })
 }
@@ -179,7 +180,7 @@ pub(crate) fn contribute_all<T: Reducible>(value: T, op: Reducer<T>) -> Allreduc
     with_pe(|pe| {
         let (coll, seq) = next_reduction(pe);
         let scope = Scope::of_collection(&coll);
-        if scope.tree.exchanges_all() {
+        if !coll.meta.dynamic && scope.tree.exchanges_all() {
             let slot = ResultSlot::new(at);
             let to = ResultTo::Slot(slot.clone());
             super::exchange::contribute(pe, &scope, seq, value, op, to);
@@ -187,10 +188,25 @@ pub(crate) fn contribute_all<T: Reducible>(value: T, op: Reducer<T>) -> Allreduc
         } else {
             let f = crate::Future::<T>::new_at(at);
             let ops = Rc::new(PlainOps { op, target: None });
-            contribute_in(pe, &scope, seq, ops, Box::new(value), Target::All(f.id()));
+            let target = Target::All(f.id());
+            if coll.meta.dynamic {
+                super::dynamic::contribute(pe, &coll, seq, ops, Box::new(value), target);
+            } else {
+                contribute_in(pe, &scope, seq, ops, Box::new(value), target);
+            }
             Allreduce::future(f.get())
         }
     })
+}
+
+/// An element whose next reduction is `red_seq` left this PE.
+pub(crate) fn element_left(pe: &Pe, c: &LocalCollection, red_seq: u32) {
+    super::dynamic::element_left(pe, c, red_seq)
+}
+
+/// An element whose next reduction is `red_seq` arrived on this PE.
+pub(crate) fn element_arrived(_: &Pe, c: &LocalCollection, red_seq: u32) {
+    super::dynamic::element_arrived(c, red_seq)
 }
 
 /// One local contribution to allreduce `seq` of `scope` whose result goes to the future

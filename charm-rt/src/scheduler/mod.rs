@@ -86,6 +86,9 @@ pub(crate) struct Pe {
     /// compared only), so futures it awaits directly can wake it by key.
     polling: Cell<Option<(TaskKey, *const (), *const std::task::RawWakerVTable)>>,
     pub exit_code: Cell<Option<i32>>,
+    /// The PE the message being handled came from (this PE for its own queue and replays): a
+    /// service that forwards it can tell that PE where the message should have gone.
+    source: Cell<u32>,
     pub profile: profile::Profile,
     pub qd: qd::Qd,
 }
@@ -149,6 +152,7 @@ impl Pe {
             current: Cell::new(None),
             polling: Cell::new(None),
             exit_code: Cell::new(None),
+            source: Cell::new(id as u32),
             profile: profile::Profile::new(profile),
             qd: qd::Qd::default(),
         })
@@ -200,6 +204,12 @@ impl Pe {
         }
         let body = Body::Typed(Box::new(args));
         self.route(to, Envelope { dest, reply, body });
+    }
+
+    /// The PE the message being handled came from.
+    #[inline]
+    pub(crate) fn source(&self) -> usize {
+        self.source.get() as usize
     }
 
     /// Ends every PE with `code`.
@@ -308,10 +318,22 @@ impl Pe {
         });
         self.polling.set(prev_polling);
         self.current.set(prev);
+        self.after_poll(key, fut, waker, res);
         if let Some(ctx) = elem {
-            // The coroutine may have changed its chare: its deferred messages may run now.
+            // The coroutine may have changed its chare: its deferred messages may run now (and,
+            // with the coroutine dropped if it ended, the chare may be free to move).
             (self.services.hooks.element_stepped)(self, ctx);
         }
+    }
+
+    /// Puts a polled coroutine back, or ends it.
+    fn after_poll(
+        &self,
+        key: TaskKey,
+        fut: std::pin::Pin<Box<dyn Future<Output = ()>>>,
+        waker: Waker,
+        res: std::thread::Result<Poll<()>>,
+    ) {
         match res {
             Ok(Poll::Pending) => {
                 if let Some(t) = self.tasks.borrow_mut().get_mut(key) {
@@ -368,10 +390,12 @@ impl Pe {
                 return true;
             }
             match self.endpoint.try_recv() {
-                Some(env) => {
+                Some((from, env)) => {
                     worked = true;
                     self.count_processed(&env);
+                    self.source.set(from as u32);
                     self.deliver_remote(env);
+                    self.source.set(self.id as u32);
                     self.run_ready();
                 }
                 None => break,

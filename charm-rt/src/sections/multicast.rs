@@ -149,9 +149,10 @@ pub(crate) fn arrived(
                 c
             }
         };
-        let Some(off) = c.here.slot_of(m.elem) else {
+        let Some(off) = c.slot_of(m.elem) else {
             pe.abort(&format!(
-                "a member of section {} is not on the PE its membership names",
+                "a member of section {} is not on the PE its membership names: it moved before \
+                 the section reached that PE (sections whose members move are not supported yet)",
                 sec.id
             ));
         };

@@ -151,6 +151,11 @@ pub(crate) fn install(pe: &Pe, id: SectionId, body: crate::message::Body) {
 
 /// Records this PE's part of a section, then replays what waited for it, in arrival order.
 pub(crate) fn install_local(pe: &Pe, id: SectionId, m: Membership) {
+    // A member of a live section stays where the section found it (its calls and reductions
+    // follow the PEs the membership names).
+    for mem in &m.members {
+        crate::location::pin(mem.coll, mem.elem, format!("section {id}"));
+    }
     let sec = Rc::new(LocalSection {
         id,
         red_seq: m.members.iter().map(|_| Cell::new(0)).collect(),

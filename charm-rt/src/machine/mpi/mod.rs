@@ -150,7 +150,7 @@ impl MpiEndpoint {
         }
     }
 
-    fn receive(&self) -> Option<Envelope> {
+    fn receive(&self) -> Option<(usize, Envelope)> {
         let (source, buf) = self.session.posted().borrow_mut().poll(|source, slot| match slot[0] {
             LARGE_NOTICE => (source, None),
             first => {
@@ -192,7 +192,7 @@ impl MpiEndpoint {
                 ),
             }
         }
-        Some(env)
+        Some((source as usize, env))
     }
 
     /// Sends an encoded message (its first part: what follows on [`TAG_SEG`] is the caller's).
@@ -354,7 +354,7 @@ impl Endpoint for MpiEndpoint {
         sends.progress();
     }
 
-    fn try_recv(&self) -> Option<Envelope> {
+    fn try_recv(&self) -> Option<(usize, Envelope)> {
         let mut sends = self.session.sends().borrow_mut();
         if sends.len() > 0 {
             sends.progress();

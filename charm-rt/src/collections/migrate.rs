@@ -1,0 +1,411 @@
+//! Moving elements between PEs (see `docs/migration-design.md`): a request marks the element,
+//! which leaves once it is idle; the PE it leaves forwards what arrives for it; the PE it reaches
+//! rebuilds it, delivers what waited for it and tells its home.
+
+use super::chare::registry;
+use super::meta::CollectionMeta;
+use super::service::{local, lookup, MIGRATE, MOVE_IN};
+use super::table::{ElemTable, LocalCollection, Slot};
+use super::ElemRef;
+use crate::codec::{self, CodecError, Decoder};
+use crate::error::panic_message;
+use crate::ids::{CollectionId, EntryId};
+use crate::index::Index;
+use crate::location::{self, Arrival, Epoch, Known};
+use crate::message::{Body, Dest, Envelope, ReplyTo, WireBody};
+use crate::scheduler::{with_pe, ElemCtx, Pe};
+use std::cell::{Cell, RefCell};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+/// Asks element `elem` to move to PE `to_pe` (the generated `migrate` of element proxies). From
+/// inside the element itself, it leaves as soon as the running entry method returns (or, from a
+/// coroutine, when its last coroutine ends); from anywhere else the request travels to the
+/// element as a message, after the messages sent to it before.
+#[track_caller]
+pub fn request_migration(elem: &ElemRef, to_pe: usize, type_name: &str) {
+    with_pe(|pe| {
+        assert!(
+            to_pe < pe.num_pes,
+            "charm-rs: cannot move a {type_name} element to PE {to_pe}: the job has {} PEs",
+            pe.num_pes
+        );
+        let (coll, position) = (elem.collection(), elem.position() as u32);
+        let me = pe.current.get();
+        if me.is_some_and(|c| c.coll == coll && c.elem == position) {
+            let c = lookup(coll).unwrap_or_else(|| {
+                panic!("charm-rs: an element cannot ask to move from its constructor")
+            });
+            let slot = c.slot_of(position).expect("the running element is here");
+            if let Err(why) = mark(pe, &c, slot, position, to_pe as u32) {
+                panic!("charm-rs: {why}");
+            }
+            return;
+        }
+        let dest = Dest::two(MIGRATE, to_pe as EntryId, coll.0, u64::from(position));
+        pe.route(elem.pe(), Envelope::new(dest, Body::Empty));
+    })
+}
+
+/// `set_migratable(false)` inside an element: later requests to move it are errors.
+#[track_caller]
+pub fn set_migratable(migratable: bool) {
+    with_pe(|pe| {
+        let ctx = pe.current.get().unwrap_or_else(|| {
+            panic!("charm-rs: set_migratable is called from an entry method or coroutine of an element")
+        });
+        let c = lookup(ctx.coll)
+            .unwrap_or_else(|| panic!("charm-rs: set_migratable is not for constructors"));
+        let t = c.table.borrow();
+        let slot = t
+            .here
+            .slot_of(ctx.elem)
+            .expect("the running element is here");
+        t.slots[slot].pinned.set(!migratable);
+    })
+}
+
+/// The handler of a move request; entry: the PE to move to.
+pub(super) fn request_arrived(pe: &Pe, env: Envelope) {
+    let (coll, elem) = pe.address(&env);
+    let Some(c) = lookup(CollectionId(coll)) else {
+        return super::service::park(CollectionId(coll), env);
+    };
+    let elem = elem as u32;
+    let arrival = location::arrival(pe, &c.meta, &c.table.borrow().here, elem);
+    let slot = match arrival {
+        Arrival::Here(slot) => slot,
+        other => return not_here(pe, &c, elem, env, other),
+    };
+    // Nobody awaits a request: a refused one ends the job.
+    if let Err(why) = mark(pe, &c, slot, elem, env.dest.entry) {
+        pe.abort(&why);
+    }
+    leave_if_idle(pe, &c, slot);
+}
+
+/// Records that the element in `slot` is to move to `to`, or why it cannot.
+fn mark(pe: &Pe, c: &LocalCollection, slot: usize, elem: u32, to: u32) -> Result<(), String> {
+    let what = || {
+        format!(
+            "element {} of {}",
+            Index::from_linear(elem, &c.meta.shape),
+            c.type_name
+        )
+    };
+    if !c.meta.dynamic {
+        return Err(format!(
+            "{} was asked to move, but {} is not migratable",
+            what(),
+            c.type_name
+        ));
+    }
+    if to as usize >= pe.num_pes {
+        return Err(format!(
+            "{} was asked to move to PE {to}: the job has {} PEs",
+            what(),
+            pe.num_pes
+        ));
+    }
+    let t = c.table.borrow();
+    let s = &t.slots[slot];
+    if s.pinned.get() {
+        return Err(format!(
+            "{} was asked to move to PE {to}, but it called set_migratable(false)",
+            what()
+        ));
+    }
+    if let Some(reason) = location::pinned(c.meta.id, elem) {
+        return Err(format!(
+            "{} was asked to move to PE {to}, but it cannot move while it is a member of {reason}",
+            what()
+        ));
+    }
+    s.move_to.set((to as usize != pe.id).then_some(to));
+    c.moves_pending.set(true);
+    Ok(())
+}
+
+/// Moves the element in `slot` if it asked to and is idle (no coroutine holds it). Called after
+/// each of its entry methods and coroutine steps while a move is pending in its collection.
+pub(crate) fn leave_if_idle(pe: &Pe, c: &Rc<LocalCollection>, slot: usize) {
+    let to = {
+        let t = c.table.borrow();
+        let Some(s) = t.slots.get(slot) else { return };
+        let Some(to) = s.move_to.get() else { return };
+        let busy = match s.chare.try_borrow() {
+            Ok(ch) => ch.as_ref().is_none_or(|ch| ch.busy()),
+            Err(_) => true, // an entry method of it runs
+        };
+        if busy {
+            return;
+        }
+        to
+    };
+    emigrate(pe, c, slot, to);
+    let any_left = c
+        .table
+        .borrow()
+        .slots
+        .iter()
+        .any(|s| s.move_to.get().is_some());
+    c.moves_pending.set(any_left);
+}
+
+/// The element in `slot` leaves for PE `to`.
+fn emigrate(pe: &Pe, c: &Rc<LocalCollection>, slot: usize, to: u32) {
+    let (elem, chare, red_seq, bcast_seq) = {
+        let mut t = c.table.borrow_mut();
+        let t = &mut *t;
+        let elem = t.here.position(slot).expect("a local element's slot");
+        t.here.remove(elem);
+        let s = &t.slots[slot];
+        let chare = s.chare.borrow_mut().take().expect("an element in its slot");
+        s.move_to.set(None);
+        (elem, chare, s.red_seq.get(), s.bcast_seq.get())
+    };
+    let deferred: Vec<(EntryId, Option<ReplyTo>, Vec<u8>)> = c
+        .waits
+        .borrow_mut()
+        .remove(&slot)
+        .map(|w| {
+            debug_assert!(
+                w.wakers.is_empty(),
+                "an idle element has no waiting coroutine"
+            );
+            w.deferred
+                .into_iter()
+                .map(|(entry, body, reply)| {
+                    let w = body.into_wire();
+                    (
+                        entry,
+                        reply,
+                        codec::inline_externals(&w).as_bytes().to_vec(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let carried = location::carry_out(pe, c.meta.id, elem);
+    let epoch = location::known(c.meta.id, elem).map_or(0, |k| k.epoch.0) + 1;
+    let moving = Moving {
+        meta: c.meta,
+        elem,
+        epoch,
+        red_seq,
+        bcast_seq,
+        deferred,
+        carried,
+    };
+    let body = codec::encode_to_buf(|e| {
+        e.serde(&moving);
+        chare.pack(e);
+    });
+    drop(chare);
+    location::record(
+        c.meta.id,
+        elem,
+        Known {
+            pe: to,
+            epoch: Epoch(epoch),
+        },
+    );
+    let dest = Dest::two(MOVE_IN, 0, c.meta.id.0, u64::from(elem));
+    pe.route(
+        to as usize,
+        Envelope::new(dest, Body::Wire(WireBody::new(body))),
+    );
+    crate::reduction::state::element_left(pe, c, red_seq);
+}
+
+/// What travels with an element besides its chare's state (which follows it in the message).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Moving {
+    meta: CollectionMeta,
+    elem: u32,
+    epoch: u32,
+    red_seq: u32,
+    bcast_seq: u32,
+    /// `#[when]` messages that waited for their condition: entry, reply, encoded arguments.
+    deferred: Vec<(EntryId, Option<ReplyTo>, Vec<u8>)>,
+    /// Other services' state about the element (channel ends), by service.
+    carried: Vec<(u32, Vec<u8>)>,
+}
+
+/// The handler of an element arriving from another PE.
+pub(super) fn arrived(pe: &Pe, env: Envelope) {
+    let Body::Wire(mut w) = env.body else {
+        pe.abort("a moving element's message is not encoded");
+    };
+    let mut dec = w
+        .decoder()
+        .unwrap_or_else(|e| pe.abort(&format!("malformed element move: {e}")));
+    let moving: Moving = dec
+        .serde()
+        .unwrap_or_else(|e| pe.abort(&format!("malformed element move: {e}")));
+    let Some(reg) = registry().get(&moving.meta.type_id).copied() else {
+        pe.abort(&format!(
+            "no chare type with id {:#x} in this program (are all processes running the same binary?)",
+            moving.meta.type_id
+        ));
+    };
+    let index = Index::from_linear(moving.elem, &moving.meta.shape);
+    let chare = match catch_unwind(AssertUnwindSafe(|| unpack(reg.unpack, &mut dec))) {
+        Ok(Ok(chare)) => chare,
+        Ok(Err(e)) => pe.abort(&format!(
+            "element {index} of {} could not be rebuilt after a move: {e}",
+            reg.name
+        )),
+        Err(p) => pe.abort(&format!(
+            "element {index} of {} could not be rebuilt after a move: {}",
+            reg.name,
+            panic_message(&*p)
+        )),
+    };
+    let c = collection_here(pe, moving.meta, reg.name);
+    let slot = {
+        let mut table = c.table.borrow_mut();
+        let t = &mut *table;
+        let slot = t.here.free_slot();
+        if !t.here.insert(moving.elem, slot) {
+            drop(table);
+            pe.abort(&format!(
+                "element {index} of {} arrived on PE {}, where it already is",
+                reg.name, pe.id
+            ));
+        }
+        let s = Slot::new(chare);
+        s.red_seq.set(moving.red_seq);
+        s.bcast_seq.set(moving.bcast_seq);
+        if slot == t.slots.len() {
+            t.slots.push(s);
+        } else {
+            t.slots[slot] = s;
+        }
+        slot
+    };
+    let me = Known {
+        pe: pe.id as u32,
+        epoch: Epoch(moving.epoch),
+    };
+    location::record(c.meta.id, moving.elem, me);
+    crate::reduction::state::element_arrived(pe, &c, moving.red_seq);
+    location::carry_in(pe, c.meta.id, moving.elem, &moving.carried);
+    if !moving.deferred.is_empty() {
+        let mut waits = c.waits.borrow_mut();
+        let w = waits.entry(slot).or_default();
+        for (entry, reply, bytes) in moving.deferred {
+            let mut buf = codec::WireBuf::with_capacity(bytes.len());
+            buf.extend_from_slice(&bytes);
+            w.deferred
+                .push_back((entry, Body::Wire(WireBody::new(buf)), reply));
+        }
+    }
+    run_hook(pe, &c, slot, moving.elem, reg.name, &index);
+    super::bcast::catch_up(pe, &c, slot, moving.bcast_seq);
+    let home = location::home(&c.meta, moving.elem);
+    if home as usize != pe.id {
+        location::tell(pe, home as usize, c.meta.id, moving.elem, me);
+    }
+    let waiting = c.arriving.borrow_mut().remove(&moving.elem);
+    for env in waiting.into_iter().flatten() {
+        pe.deliver(env);
+    }
+    super::deliver::offer_deferred(pe, &c, slot);
+    // The hook, or what waited, may have asked it to move on.
+    if c.moves_pending.get() {
+        if let Some(slot) = c.slot_of(moving.elem) {
+            leave_if_idle(pe, &c, slot);
+        }
+    }
+}
+
+fn unpack(
+    f: fn(&mut Decoder<'_>) -> Result<Box<dyn super::chare::ChareObject>, CodecError>,
+    dec: &mut Decoder<'_>,
+) -> Result<Box<dyn super::chare::ChareObject>, CodecError> {
+    f(dec)
+}
+
+/// Runs the chare's `migrated` hook; a panic there ends the job, as one in a constructor does.
+fn run_hook(pe: &Pe, c: &Rc<LocalCollection>, slot: usize, elem: u32, name: &str, index: &Index) {
+    let ctx = ElemCtx {
+        coll: c.meta.id,
+        elem,
+    };
+    let prev = pe.current.replace(Some(ctx));
+    let res = {
+        let t = c.table.borrow();
+        let cell = &t.slots[slot].chare;
+        catch_unwind(AssertUnwindSafe(|| {
+            if let Some(ch) = cell.borrow_mut().as_mut() {
+                ch.after_migration();
+            }
+        }))
+    };
+    pe.current.set(prev);
+    if let Err(p) = res {
+        pe.abort(&format!(
+            "the migrated() hook of {name} panicked for element {index} on PE {}: {}",
+            pe.id,
+            panic_message(&*p)
+        ));
+    }
+}
+
+/// This PE's part of a collection, made empty if an element is the first of it to arrive here
+/// (a PE outside the static map never received the collection's creation).
+fn collection_here(pe: &Pe, meta: CollectionMeta, type_name: &'static str) -> Rc<LocalCollection> {
+    if let Some(c) = lookup(meta.id) {
+        return c;
+    }
+    let hosting: Vec<u32> = location::hosting_pes(&meta).collect();
+    let c = Rc::new(LocalCollection {
+        meta,
+        table: RefCell::new(ElemTable {
+            here: location::LocalElements::run(0..0),
+            slots: Vec::new(),
+        }),
+        type_name,
+        tree: crate::reduction::state::tree_place(&hosting, pe.id as u32),
+        waits: RefCell::new(Default::default()),
+        moves_pending: Cell::new(false),
+        arriving: RefCell::new(Default::default()),
+        red_counts: RefCell::new(Default::default()),
+        bcast: Default::default(),
+    });
+    let parked = local(|l| {
+        l.collections.borrow_mut().insert(meta.id, c.clone());
+        l.pending.borrow_mut().remove(&meta.id)
+    });
+    // Messages that reached this PE before it knew the collection wait behind the element.
+    for env in parked.into_iter().flatten() {
+        pe.queue.borrow_mut().push_back(env);
+    }
+    c
+}
+
+/// A message for element `elem` that is not here: sent on, kept until the element arrives, or
+/// reported.
+pub(crate) fn not_here(pe: &Pe, c: &LocalCollection, elem: u32, env: Envelope, at: Arrival) {
+    match at {
+        Arrival::Here(_) => unreachable!("handled by the caller"),
+        Arrival::Forward(to) => {
+            let from = pe.source();
+            if from != pe.id && from != to as usize {
+                if let Some(k) = location::known(c.meta.id, elem) {
+                    location::tell(pe, from, c.meta.id, elem, k);
+                }
+            }
+            pe.route(to as usize, env)
+        }
+        Arrival::ToHome(home) => pe.route(home as usize, env),
+        Arrival::Wait => c.arriving.borrow_mut().entry(elem).or_default().push(env),
+        Arrival::Missing => pe.abort(&format!(
+            "message for element {} of {} collection {}, which is not on this PE",
+            Index::from_linear(elem, &c.meta.shape),
+            c.type_name,
+            c.meta.id
+        )),
+    }
+}
