@@ -39,6 +39,10 @@ pub const fn fnv1a32(s: &str) -> u32 {
 /// Identifies an entry method within its chare type.
 pub type EntryId = u32;
 
+/// Names an element within its collection: the row-major position in a dense array, the packed
+/// index in a sparse one (see `Index::pack`).
+pub(crate) type ElemKey = u64;
+
 /// Identifies a chare type across all processes of a job.
 pub type TypeId = u64;
 

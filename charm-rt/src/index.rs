@@ -116,8 +116,9 @@ impl Index {
             .fold(1u64, |a, c| a.saturating_mul(c))
     }
 
-    /// Row-major position of `self` within `shape`, or `None` when out of bounds or of another rank.
-    pub fn linear_in(&self, shape: &Index) -> Option<u32> {
+    /// Row-major position of `self` within `shape`, or `None` when out of bounds, of another
+    /// rank, or beyond the 2^32 - 1 elements a dense array can have.
+    pub fn linear_in(&self, shape: &Index) -> Option<u64> {
         if self.n != shape.n {
             return None;
         }
@@ -128,17 +129,53 @@ impl Index {
             }
             lin = lin * u64::from(s) + u64::from(c);
         }
-        u32::try_from(lin).ok()
+        (lin <= u64::from(u32::MAX)).then_some(lin)
     }
 
     /// The index at row-major position `lin` of `shape`.
-    pub fn from_linear(mut lin: u32, shape: &Index) -> Index {
+    pub fn from_linear(mut lin: u64, shape: &Index) -> Index {
         let mut v = [0u32; MAX_DIMS];
         for d in (0..shape.n as usize).rev() {
-            v[d] = lin % shape.v[d];
-            lin /= shape.v[d];
+            let s = u64::from(shape.v[d]);
+            v[d] = (lin % s) as u32;
+            lin /= s;
         }
         Index { n: shape.n, v }
+    }
+
+    /// Bits per coordinate of a packed index of `ndims` coordinates.
+    pub(crate) fn pack_bits(ndims: usize) -> u32 {
+        (64 / ndims.clamp(1, MAX_DIMS)).min(32) as u32
+    }
+
+    /// The index as one 64-bit key (a sparse array's element name): `64 / ndims` bits per
+    /// coordinate (at most 32), first coordinate highest; `None` when a coordinate does not fit.
+    pub(crate) fn pack(&self) -> Option<u64> {
+        let bits = Self::pack_bits(self.ndims());
+        let mut key = 0u64;
+        for c in self.coords() {
+            if bits < 32 && u64::from(c) >> bits != 0 {
+                return None;
+            }
+            key = (key << bits) | u64::from(c);
+        }
+        Some(key)
+    }
+
+    /// The index of `ndims` coordinates packed into `key` by [`Index::pack`].
+    pub(crate) fn unpack(mut key: u64, ndims: usize) -> Index {
+        let bits = Self::pack_bits(ndims);
+        let mask = if bits >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << bits) - 1
+        };
+        let mut v = [0u32; MAX_DIMS];
+        for d in (0..ndims).rev() {
+            v[d] = (key & mask) as u32;
+            key = key.checked_shr(bits).unwrap_or(0);
+        }
+        Index { n: ndims as u8, v }
     }
 }
 

@@ -8,7 +8,7 @@
 
 use crate::codec::{CodecError, Encoder, Marshal};
 use crate::collections::ElemRef;
-use crate::ids::CollectionId;
+use crate::ids::{CollectionId, ElemKey};
 use crate::message::{Addr, Body, Dest, Envelope, HandlerId, Message};
 use crate::scheduler::{with_pe, Handler, Pe, Services};
 use state::ChanState;
@@ -24,7 +24,7 @@ mod state;
 mod test;
 
 /// An element: collection and row-major position.
-pub(crate) type ElemAddr = (CollectionId, u32);
+pub(crate) type ElemAddr = (CollectionId, ElemKey);
 
 /// A value on a channel; address: [`ChanAddr::words`].
 pub(crate) const CHANNEL: HandlerId = HandlerId(7);
@@ -56,25 +56,24 @@ pub(crate) struct ChanAddr {
 }
 
 impl ChanAddr {
-    /// As address words: receiver's collection, both positions, sender's collection, number,
-    /// sequence.
+    /// As address words: receiver, sender (collection and element each), number, sequence.
     fn words(&self) -> Addr {
         Addr::from_words(&[
             self.to.0 .0,
-            u64::from(self.to.1) | u64::from(self.from.1) << 32,
+            self.to.1,
             self.from.0 .0,
+            self.from.1,
             u64::from(self.k),
             self.seq,
         ])
     }
 
     fn read(a: &Addr) -> Result<Self, CodecError> {
-        let pos = a.word(1)?;
         Ok(ChanAddr {
-            to: (CollectionId(a.word(0)?), pos as u32),
-            from: (CollectionId(a.word(2)?), (pos >> 32) as u32),
-            k: a.word(3)? as u32,
-            seq: a.word(4)?,
+            to: (CollectionId(a.word(0)?), a.word(1)?),
+            from: (CollectionId(a.word(2)?), a.word(3)?),
+            k: a.word(4)? as u32,
+            seq: a.word(5)?,
         })
     }
 }
@@ -171,7 +170,7 @@ impl<T: Marshal> Channel<T> {
                 panic!("charm-rs: a channel is opened from an entry method, constructor or coroutine of an element")
             });
             let me = (ctx.coll, ctx.elem);
-            let them = (peer.collection(), peer.position() as u32);
+            let them = (peer.collection(), peer.key());
             let all = channels();
             let mut chans = all.borrow_mut();
             let n = chans.opened.entry((me, them)).or_insert(0);
@@ -192,7 +191,7 @@ impl<T: Marshal> Channel<T> {
         let seq = self.sent.get();
         self.sent.set(seq + 1);
         let addr = ChanAddr {
-            to: (self.peer.collection(), self.peer.position() as u32),
+            to: (self.peer.collection(), self.peer.key()),
             from: self.me,
             k: self.k,
             seq,
@@ -208,11 +207,7 @@ impl<T: Marshal> Channel<T> {
     /// The next value, in sending order (await it in a coroutine).
     pub fn recv(&self) -> Recv<T> {
         Recv {
-            key: (
-                self.me,
-                (self.peer.collection(), self.peer.position() as u32),
-                self.k,
-            ),
+            key: (self.me, (self.peer.collection(), self.peer.key()), self.k),
             _t: PhantomData,
         }
     }
@@ -283,7 +278,7 @@ struct Ends {
 }
 
 /// Takes a leaving element's channel state off this PE.
-fn take_ends(pe: &Pe, coll: CollectionId, elem: u32) -> Option<Vec<u8>> {
+fn take_ends(pe: &Pe, coll: CollectionId, elem: ElemKey) -> Option<Vec<u8>> {
     let me = (coll, elem);
     let all = channels();
     let mut chans = all.borrow_mut();
@@ -322,7 +317,7 @@ fn take_ends(pe: &Pe, coll: CollectionId, elem: u32) -> Option<Vec<u8>> {
 }
 
 /// Puts an arriving element's channel state back.
-fn put_ends(pe: &Pe, coll: CollectionId, elem: u32, bytes: &[u8]) {
+fn put_ends(pe: &Pe, coll: CollectionId, elem: ElemKey, bytes: &[u8]) {
     let me = (coll, elem);
     let ends: Ends = crate::codec::Decoder::new(bytes)
         .and_then(|mut d| d.serde())

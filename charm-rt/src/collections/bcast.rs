@@ -80,7 +80,7 @@ fn run(
     w: &WireBody,
     only: Option<usize>,
 ) {
-    let targets: Vec<(usize, u32)> = {
+    let targets: Vec<(usize, crate::ids::ElemKey)> = {
         let t = c.table.borrow();
         t.here
             .iter()

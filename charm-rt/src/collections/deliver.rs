@@ -9,7 +9,7 @@ use super::table::{ElemTable, LocalCollection, Slot};
 use crate::error::{panic_message, CallError, Running, RunningWhat};
 use crate::future::service as futures;
 use crate::future::value::{ErrorMsg, GatherPart, Value};
-use crate::ids::{CollectionId, EntryId};
+use crate::ids::{CollectionId, ElemKey, EntryId};
 use crate::index::Index;
 use crate::location;
 use crate::message::{Body, Envelope, ErasedMessage, ReplyTo};
@@ -26,7 +26,6 @@ pub(super) fn element(pe: &Pe, env: Envelope) {
     let Some(c) = lookup(coll) else {
         return park(coll, env);
     };
-    let elem = elem as u32;
     // One borrow of the table finds the element and runs it.
     let table = c.table.borrow();
     match table.here.slot_of(elem) {
@@ -93,7 +92,7 @@ pub(super) fn create(pe: &Pe, env: Envelope) {
 pub(crate) fn run_entry(
     pe: &Pe,
     c: &Rc<LocalCollection>,
-    (off, elem): (usize, u32),
+    (off, elem): (usize, ElemKey),
     entry: EntryId,
     body: Body,
     reply: Option<ReplyTo>,
@@ -119,7 +118,7 @@ fn after_dispatch(pe: &Pe, c: &Rc<LocalCollection>, off: usize, ran: bool) {
 fn dispatch_once(
     pe: &Pe,
     c: &Rc<LocalCollection>,
-    at: (usize, u32),
+    at: (usize, ElemKey),
     entry: EntryId,
     body: Body,
     reply: Option<ReplyTo>,
@@ -133,7 +132,7 @@ fn dispatch_in(
     pe: &Pe,
     c: &Rc<LocalCollection>,
     table: &ElemTable,
-    (off, elem): (usize, u32),
+    (off, elem): (usize, ElemKey),
     entry: EntryId,
     body: Body,
     reply: Option<ReplyTo>,
@@ -348,15 +347,15 @@ pub(crate) fn complete<W: Value>(pe: &Pe, cx: &CallCx, w: W) {
         return;
     }
     fn finish<W: Value>(acc: Box<dyn Any>) -> Box<dyn ErasedMessage> {
-        let v = *acc.downcast::<Vec<(u32, W)>>().expect("gather of one type");
+        let v = *acc.downcast::<Vec<(u64, W)>>().expect("gather of one type");
         Box::new(GatherPart(Ok(v)))
     }
     gather_done(pe, r, |g| {
         let key = g.order.as_ref().map_or(cx.elem.elem, |o| o(cx.elem));
         let acc = g
             .acc
-            .get_or_insert_with(|| Box::new(Vec::<(u32, W)>::new()));
-        acc.downcast_mut::<Vec<(u32, W)>>()
+            .get_or_insert_with(|| Box::new(Vec::<(u64, W)>::new()));
+        acc.downcast_mut::<Vec<(u64, W)>>()
             .expect("gather of one type")
             .push((key, w));
         g.finish = Some(finish::<W>);

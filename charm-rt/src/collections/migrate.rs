@@ -9,7 +9,7 @@ use super::table::{ElemTable, LocalCollection, Slot};
 use super::ElemRef;
 use crate::codec::{self, CodecError, Decoder};
 use crate::error::panic_message;
-use crate::ids::{CollectionId, EntryId};
+use crate::ids::{CollectionId, ElemKey, EntryId};
 use crate::index::Index;
 use crate::location::{self, Arrival, Epoch, Known};
 use crate::message::{Body, Dest, Envelope, ReplyTo, WireBody};
@@ -30,7 +30,7 @@ pub fn request_migration(elem: &ElemRef, to_pe: usize, type_name: &str) {
             "charm-rs: cannot move a {type_name} element to PE {to_pe}: the job has {} PEs",
             pe.num_pes
         );
-        let (coll, position) = (elem.collection(), elem.position() as u32);
+        let (coll, position) = (elem.collection(), elem.key());
         let me = pe.current.get();
         if me.is_some_and(|c| c.coll == coll && c.elem == position) {
             let c = lookup(coll).unwrap_or_else(|| {
@@ -42,7 +42,7 @@ pub fn request_migration(elem: &ElemRef, to_pe: usize, type_name: &str) {
             }
             return;
         }
-        let dest = Dest::two(MIGRATE, to_pe as EntryId, coll.0, u64::from(position));
+        let dest = Dest::two(MIGRATE, to_pe as EntryId, coll.0, position);
         pe.route(elem.pe(), Envelope::new(dest, Body::Empty));
     })
 }
@@ -71,7 +71,6 @@ pub(super) fn request_arrived(pe: &Pe, env: Envelope) {
     let Some(c) = lookup(CollectionId(coll)) else {
         return super::service::park(CollectionId(coll), env);
     };
-    let elem = elem as u32;
     let arrival = location::arrival(pe, &c.meta, &c.table.borrow().here, elem);
     let slot = match arrival {
         Arrival::Here(slot) => slot,
@@ -85,7 +84,7 @@ pub(super) fn request_arrived(pe: &Pe, env: Envelope) {
 }
 
 /// Records that the element in `slot` is to move to `to`, or why it cannot.
-fn mark(pe: &Pe, c: &LocalCollection, slot: usize, elem: u32, to: u32) -> Result<(), String> {
+fn mark(pe: &Pe, c: &LocalCollection, slot: usize, elem: ElemKey, to: u32) -> Result<(), String> {
     let what = || {
         format!(
             "element {} of {}",
@@ -210,7 +209,7 @@ fn emigrate(pe: &Pe, c: &Rc<LocalCollection>, slot: usize, to: u32) {
             epoch: Epoch(epoch),
         },
     );
-    let dest = Dest::two(MOVE_IN, 0, c.meta.id.0, u64::from(elem));
+    let dest = Dest::two(MOVE_IN, 0, c.meta.id.0, elem);
     pe.route(
         to as usize,
         Envelope::new(dest, Body::Wire(WireBody::new(body))),
@@ -222,7 +221,7 @@ fn emigrate(pe: &Pe, c: &Rc<LocalCollection>, slot: usize, to: u32) {
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Moving {
     meta: CollectionMeta,
-    elem: u32,
+    elem: ElemKey,
     epoch: u32,
     red_seq: u32,
     bcast_seq: u32,
@@ -328,7 +327,14 @@ fn unpack(
 }
 
 /// Runs the chare's `migrated` hook; a panic there ends the job, as one in a constructor does.
-fn run_hook(pe: &Pe, c: &Rc<LocalCollection>, slot: usize, elem: u32, name: &str, index: &Index) {
+fn run_hook(
+    pe: &Pe,
+    c: &Rc<LocalCollection>,
+    slot: usize,
+    elem: ElemKey,
+    name: &str,
+    index: &Index,
+) {
     let ctx = ElemCtx {
         coll: c.meta.id,
         elem,
@@ -387,7 +393,7 @@ fn collection_here(pe: &Pe, meta: CollectionMeta, type_name: &'static str) -> Rc
 
 /// A message for element `elem` that is not here: sent on, kept until the element arrives, or
 /// reported.
-pub(crate) fn not_here(pe: &Pe, c: &LocalCollection, elem: u32, env: Envelope, at: Arrival) {
+pub(crate) fn not_here(pe: &Pe, c: &LocalCollection, elem: ElemKey, env: Envelope, at: Arrival) {
     match at {
         Arrival::Here(_) => unreachable!("handled by the caller"),
         Arrival::Forward(to) => {

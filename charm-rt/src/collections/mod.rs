@@ -15,7 +15,7 @@ pub(crate) use meta::{CollectionMeta, Kind};
 use crate::codec;
 use crate::future::value::{Serde, Value};
 use crate::future::{BroadcastReply, Reply};
-use crate::ids::{CollectionId, EntryId};
+use crate::ids::{CollectionId, ElemKey, EntryId};
 use crate::index::Index;
 use crate::location;
 use crate::message::{Body, Dest, Envelope, Message, ReplyTo, WireBody};
@@ -37,7 +37,7 @@ pub struct CollectionRef {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 pub struct ElemRef {
     coll: CollectionId,
-    elem: u32,
+    elem: ElemKey,
     pe: u32,
 }
 
@@ -99,7 +99,7 @@ impl CollectionRef {
 
     /// Every element's reference, in row-major order.
     pub fn elems(&self) -> impl Iterator<Item = ElemRef> + '_ {
-        (0..self.len() as u32).map(|elem| ElemRef {
+        (0..self.len() as u64).map(|elem| ElemRef {
             coll: self.meta.id,
             elem,
             pe: location::home(&self.meta, elem),
@@ -122,6 +122,11 @@ impl ElemRef {
     /// Row-major position of the element in its collection.
     pub fn position(&self) -> usize {
         self.elem as usize
+    }
+
+    /// The element's name in its collection (its position in a dense array).
+    pub(crate) fn key(&self) -> ElemKey {
+        self.elem
     }
 
     /// The collection.
@@ -211,7 +216,7 @@ pub fn send<A: Message>(to: &ElemRef, entry: EntryId, args: A) {
 /// The address of a call to one element.
 #[inline(always)]
 pub(crate) fn elem_dest(to: &ElemRef, entry: EntryId) -> Dest {
-    Dest::two(ELEMENT, entry, to.coll.0, u64::from(to.elem))
+    Dest::two(ELEMENT, entry, to.coll.0, to.elem)
 }
 
 /// The address of a broadcast to a collection's elements on one PE.

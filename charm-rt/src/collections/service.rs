@@ -36,12 +36,12 @@ pub(crate) struct Gather {
     pub finish: Option<GatherFinish>,
     pub error: Option<crate::error::CallError>,
     /// How results are ordered (a section's member ranks); by element position when `None`.
-    pub order: Option<Rc<dyn Fn(ElemCtx) -> u32>>,
+    pub order: Option<Rc<dyn Fn(ElemCtx) -> u64>>,
 }
 
 impl Gather {
     /// Waiting for `remaining` local results, ordered by `order` (by element position if `None`).
-    pub(crate) fn expecting(remaining: usize, order: Option<Rc<dyn Fn(ElemCtx) -> u32>>) -> Self {
+    pub(crate) fn expecting(remaining: usize, order: Option<Rc<dyn Fn(ElemCtx) -> u64>>) -> Self {
         Gather {
             remaining: remaining as u32,
             weight: 1,

@@ -2,7 +2,7 @@
 
 use super::chare::ChareObject;
 use super::meta::CollectionMeta;
-use crate::ids::EntryId;
+use crate::ids::{ElemKey, EntryId};
 use crate::location::LocalElements;
 use crate::message::{Body, ReplyTo};
 use std::cell::{Cell, RefCell};
@@ -64,7 +64,7 @@ pub(crate) struct LocalCollection {
     /// Some element here asked to move and may be waiting to become idle.
     pub moves_pending: Cell<bool>,
     /// Messages for elements on their way here, by position, in arrival order.
-    pub arriving: RefCell<HashMap<u32, Vec<crate::message::Envelope>>>,
+    pub arriving: RefCell<HashMap<ElemKey, Vec<crate::message::Envelope>>>,
     /// Dynamic collections: how many elements here have each next reduction number (the
     /// reductions this PE must still wait for; see `reduction::dynamic`).
     pub red_counts: RefCell<std::collections::BTreeMap<u32, u32>>,
@@ -89,7 +89,7 @@ pub(crate) struct Broadcasts {
 impl LocalCollection {
     /// The slot of the element at row-major position `elem`, if it is here.
     #[inline]
-    pub(crate) fn slot_of(&self, elem: u32) -> Option<usize> {
+    pub(crate) fn slot_of(&self, elem: ElemKey) -> Option<usize> {
         self.table.borrow().here.slot_of(elem)
     }
 
@@ -99,7 +99,7 @@ impl LocalCollection {
     }
 
     /// Slot and position of every element here.
-    pub(crate) fn elements(&self) -> Vec<(usize, u32)> {
+    pub(crate) fn elements(&self) -> Vec<(usize, ElemKey)> {
         self.table.borrow().here.iter().collect()
     }
 

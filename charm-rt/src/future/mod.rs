@@ -239,7 +239,7 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> std::future::Future for M
 }
 
 type UnpackFn<T> = fn(Box<dyn std::any::Any + Send>) -> Result<T, CallError>;
-type UnpackPartFn<T> = fn(Box<dyn std::any::Any + Send>) -> Result<Vec<(u32, T)>, CallError>;
+type UnpackPartFn<T> = fn(Box<dyn std::any::Any + Send>) -> Result<Vec<(u64, T)>, CallError>;
 
 /// The result of an awaitable call to one element: `Ok` with the method's return value (or `()`
 /// for the `_awaitable` form), or the [`CallError`] of its panic. Dropping it without awaiting

@@ -115,7 +115,7 @@ pub(crate) fn unpack_done(b: Box<dyn Any + Send>) -> Result<(), CallError> {
 }
 
 /// The results of a broadcast's elements on one PE, with their element positions.
-pub struct GatherPart<W>(pub Result<Vec<(u32, W)>, CallError>);
+pub struct GatherPart<W>(pub Result<Vec<(u64, W)>, CallError>);
 
 impl<W: Value> Message for GatherPart<W> {
     fn encode<'a>(&'a self, enc: &mut Encoder<'_, 'a>) {
@@ -159,7 +159,7 @@ pub(crate) fn decode_gather<W: Value>(w: &mut WireBody) -> Result<Box<dyn Any + 
     decode_tagged(w, |d| {
         let n: u32 = d.serde()?;
         (0..n)
-            .map(|_| Ok((d.serde::<u32>()?, W::decode(d)?)))
+            .map(|_| Ok((d.serde::<u64>()?, W::decode(d)?)))
             .collect::<Result<Vec<_>, CodecError>>()
     })
     .map(|r| Box::new(GatherPart(r)) as Box<dyn Any + Send>)
@@ -186,7 +186,7 @@ pub(crate) fn unpack_reply<W: Value>(b: Box<dyn Any + Send>) -> Result<W::Output
 /// Unpacks one PE's part of a broadcast result.
 pub(crate) fn unpack_gather<W: Value>(
     b: Box<dyn Any + Send>,
-) -> Result<Vec<(u32, W::Output)>, CallError> {
+) -> Result<Vec<(u64, W::Output)>, CallError> {
     match b.downcast::<GatherPart<W>>() {
         Ok(m) => {
             m.0.map(|v| v.into_iter().map(|(i, w)| (i, w.into_output())).collect())

@@ -3,6 +3,7 @@
 //! map placed them (the arithmetic fast path); any other set (elements that arrived or left)
 //! is kept in a map.
 
+use crate::ids::ElemKey;
 use crate::scheduler::IdMap;
 use std::ops::Range;
 
@@ -10,30 +11,30 @@ use std::ops::Range;
 #[derive(Clone, Debug)]
 pub(crate) enum LocalElements {
     /// Positions `first..first + len`, in slots `0..len`.
-    Run { first: u32, len: u32 },
+    Run { first: ElemKey, len: u32 },
     /// Any set: position → slot, and slot → position (`None`: a free slot).
     Map {
-        slots: IdMap<u32, u32>,
-        positions: Vec<Option<u32>>,
+        slots: IdMap<ElemKey, u32>,
+        positions: Vec<Option<ElemKey>>,
     },
 }
 
 impl LocalElements {
     /// The run of positions the static map gives this PE.
-    pub(crate) fn run(r: Range<u32>) -> Self {
+    pub(crate) fn run(r: Range<ElemKey>) -> Self {
         LocalElements::Run {
             first: r.start,
-            len: r.end - r.start,
+            len: (r.end - r.start) as u32,
         }
     }
 
     /// The slot of the element at row-major position `elem`, if it is here.
     #[inline(always)]
-    pub(crate) fn slot_of(&self, elem: u32) -> Option<usize> {
+    pub(crate) fn slot_of(&self, elem: ElemKey) -> Option<usize> {
         match self {
             LocalElements::Run { first, len } => {
                 let off = elem.wrapping_sub(*first);
-                (off < *len).then_some(off as usize)
+                (off < u64::from(*len)).then_some(off as usize)
             }
             LocalElements::Map { slots, .. } => slots.get(&elem).map(|&s| s as usize),
         }
@@ -41,10 +42,10 @@ impl LocalElements {
 
     /// The position of the element in `slot`.
     #[inline]
-    pub(crate) fn position(&self, slot: usize) -> Option<u32> {
+    pub(crate) fn position(&self, slot: usize) -> Option<ElemKey> {
         match self {
             LocalElements::Run { first, len } => {
-                (slot < *len as usize).then(|| first + slot as u32)
+                (slot < *len as usize).then(|| first + slot as u64)
             }
             LocalElements::Map { positions, .. } => positions.get(slot).copied().flatten(),
         }
@@ -60,7 +61,7 @@ impl LocalElements {
     }
 
     /// Slot and position of every element here, by slot.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, ElemKey)> + '_ {
         let n = match self {
             LocalElements::Run { len, .. } => *len as usize,
             LocalElements::Map { positions, .. } => positions.len(),
@@ -68,10 +69,11 @@ impl LocalElements {
         (0..n).filter_map(|s| self.position(s).map(|p| (s, p)))
     }
 
-    fn as_map_mut(&mut self) -> (&mut IdMap<u32, u32>, &mut Vec<Option<u32>>) {
+    fn as_map_mut(&mut self) -> (&mut IdMap<ElemKey, u32>, &mut Vec<Option<ElemKey>>) {
         if let LocalElements::Run { first, len } = *self {
-            let positions: Vec<Option<u32>> = (first..first + len).map(Some).collect();
-            let slots = (first..first + len).zip(0..).collect();
+            let positions: Vec<Option<ElemKey>> =
+                (first..first + u64::from(len)).map(Some).collect();
+            let slots = (first..first + u64::from(len)).zip(0..).collect();
             *self = LocalElements::Map { slots, positions };
         }
         match self {
@@ -83,7 +85,7 @@ impl LocalElements {
     /// Records that the element at `elem` is now here, in `slot` (a slot its owner chose: a
     /// free one, or the next). Returns `false`, changing nothing, if it was already here or the
     /// slot is taken.
-    pub(crate) fn insert(&mut self, elem: u32, slot: usize) -> bool {
+    pub(crate) fn insert(&mut self, elem: ElemKey, slot: usize) -> bool {
         if self.slot_of(elem).is_some() || self.position(slot).is_some() {
             return false;
         }
@@ -97,7 +99,7 @@ impl LocalElements {
     }
 
     /// Records that the element at `elem` left this PE; returns the slot it had.
-    pub(crate) fn remove(&mut self, elem: u32) -> Option<usize> {
+    pub(crate) fn remove(&mut self, elem: ElemKey) -> Option<usize> {
         self.slot_of(elem)?;
         let (slots, positions) = self.as_map_mut();
         let slot = slots.remove(&elem)? as usize;

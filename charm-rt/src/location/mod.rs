@@ -21,7 +21,7 @@ pub(crate) mod placement;
 pub(crate) use local::LocalElements;
 
 use crate::collections::CollectionMeta;
-use crate::ids::CollectionId;
+use crate::ids::{CollectionId, ElemKey};
 use crate::message::{Addr, Body, Dest, Envelope, HandlerId};
 use crate::scheduler::{Handler, IdMap, Pe, Services};
 use std::cell::{Cell, RefCell};
@@ -35,9 +35,9 @@ pub(crate) struct Epoch(pub u32);
 /// travels with the element when it moves. Registered once per process (`services.rs`).
 pub(crate) struct Carrier {
     /// Takes the element's state off this PE; `None` when there is none.
-    pub take: fn(&Pe, CollectionId, u32) -> Option<Vec<u8>>,
+    pub take: fn(&Pe, CollectionId, ElemKey) -> Option<Vec<u8>>,
     /// Puts it back on the element's new PE.
-    pub put: fn(&Pe, CollectionId, u32, &[u8]),
+    pub put: fn(&Pe, CollectionId, ElemKey, &[u8]),
 }
 
 static CARRIERS: std::sync::OnceLock<Vec<Carrier>> = std::sync::OnceLock::new();
@@ -48,7 +48,7 @@ pub(crate) fn set_carriers(carriers: Vec<Carrier>) {
 }
 
 /// Every carrier's state of an element that leaves, by carrier number.
-pub(crate) fn carry_out(pe: &Pe, coll: CollectionId, elem: u32) -> Vec<(u32, Vec<u8>)> {
+pub(crate) fn carry_out(pe: &Pe, coll: CollectionId, elem: ElemKey) -> Vec<(u32, Vec<u8>)> {
     let carriers = CARRIERS.get().map_or(&[][..], Vec::as_slice);
     carriers
         .iter()
@@ -58,7 +58,7 @@ pub(crate) fn carry_out(pe: &Pe, coll: CollectionId, elem: u32) -> Vec<(u32, Vec
 }
 
 /// Puts back what [`carry_out`] took, on the element's new PE.
-pub(crate) fn carry_in(pe: &Pe, coll: CollectionId, elem: u32, carried: &[(u32, Vec<u8>)]) {
+pub(crate) fn carry_in(pe: &Pe, coll: CollectionId, elem: ElemKey, carried: &[(u32, Vec<u8>)]) {
     let carriers = CARRIERS.get().map_or(&[][..], Vec::as_slice);
     for (i, bytes) in carried {
         match carriers.get(*i as usize) {
@@ -92,10 +92,10 @@ pub(crate) enum Arrival {
 
 thread_local! {
     /// Elements that cannot move from this PE, and why (a section they belong to).
-    static PINS: RefCell<IdMap<(CollectionId, u32), String>> =
+    static PINS: RefCell<IdMap<(CollectionId, ElemKey), String>> =
         const { RefCell::new(IdMap::with_hasher(BuildHasherDefault::new())) };
     /// This PE's records of elements that are not where their static map puts them.
-    static RECORDS: RefCell<IdMap<(CollectionId, u32), Known>> =
+    static RECORDS: RefCell<IdMap<(CollectionId, ElemKey), Known>> =
         const { RefCell::new(IdMap::with_hasher(BuildHasherDefault::new())) };
     /// How many records there are, read on every send (zero while nothing moved). Kept apart
     /// from the map: a thread-local without a destructor is read without a state check.
@@ -117,12 +117,12 @@ pub(crate) fn register(s: &mut Services) {
 
 /// Element `elem` of `coll`, on this PE, cannot move while `reason` holds (named in the error a
 /// move request gets).
-pub(crate) fn pin(coll: CollectionId, elem: u32, reason: String) {
+pub(crate) fn pin(coll: CollectionId, elem: ElemKey, reason: String) {
     PINS.with(|p| p.borrow_mut().insert((coll, elem), reason));
 }
 
 /// Why element `elem` of `coll` cannot move, if it cannot.
-pub(crate) fn pinned(coll: CollectionId, elem: u32) -> Option<String> {
+pub(crate) fn pinned(coll: CollectionId, elem: ElemKey) -> Option<String> {
     PINS.with(|p| p.borrow().get(&(coll, elem)).cloned())
 }
 
@@ -152,22 +152,22 @@ fn location_arrived(pe: &Pe, env: Envelope) {
             at.pe, pe.num_pes
         ));
     }
-    record(CollectionId(coll), elem as u32, at);
+    record(CollectionId(coll), elem, at);
 }
 
 /// Tells PE `to` that element `elem` of `coll` is on `at.pe` (at `at.epoch`).
-pub(crate) fn tell(pe: &Pe, to: usize, coll: CollectionId, elem: u32, at: Known) {
+pub(crate) fn tell(pe: &Pe, to: usize, coll: CollectionId, elem: ElemKey, at: Known) {
     let dest = Dest {
         handler: LOCATION,
         entry: at.pe,
-        addr: Addr::from_words(&[coll.0, u64::from(elem), u64::from(at.epoch.0)]),
+        addr: Addr::from_words(&[coll.0, elem, u64::from(at.epoch.0)]),
     };
     pe.route(to, Envelope::new(dest, Body::Empty));
 }
 
 /// The PE to send a message for element `elem` of `coll` to, given the proxy's hint.
 #[inline(always)]
-pub(crate) fn route(coll: CollectionId, elem: u32, hint: u32) -> u32 {
+pub(crate) fn route(coll: CollectionId, elem: ElemKey, hint: u32) -> u32 {
     if RECORD_COUNT.with(Cell::get) == 0 {
         return hint;
     }
@@ -175,13 +175,13 @@ pub(crate) fn route(coll: CollectionId, elem: u32, hint: u32) -> u32 {
 }
 
 /// Where this PE knows the element to be, if off its static map.
-pub(crate) fn known(coll: CollectionId, elem: u32) -> Option<Known> {
+pub(crate) fn known(coll: CollectionId, elem: ElemKey) -> Option<Known> {
     RECORDS.with(|r| r.borrow().get(&(coll, elem)).copied())
 }
 
 /// Records that element `elem` of `coll` is on `pe`, unless this PE already knows a newer
 /// epoch of it. Returns whether the record changed.
-pub(crate) fn record(coll: CollectionId, elem: u32, at: Known) -> bool {
+pub(crate) fn record(coll: CollectionId, elem: ElemKey, at: Known) -> bool {
     RECORDS.with(|r| {
         let mut known = r.borrow_mut();
         let changed = match known.get(&(coll, elem)) {
@@ -199,7 +199,12 @@ pub(crate) fn record(coll: CollectionId, elem: u32, at: Known) -> bool {
 /// What to do with a message for element `elem` of the collection `meta`, whose elements on this
 /// PE are `here`.
 #[inline(always)]
-pub(crate) fn arrival(pe: &Pe, meta: &CollectionMeta, here: &LocalElements, elem: u32) -> Arrival {
+pub(crate) fn arrival(
+    pe: &Pe,
+    meta: &CollectionMeta,
+    here: &LocalElements,
+    elem: ElemKey,
+) -> Arrival {
     match here.slot_of(elem) {
         Some(slot) => Arrival::Here(slot),
         None => elsewhere(pe, meta, elem),
@@ -208,7 +213,7 @@ pub(crate) fn arrival(pe: &Pe, meta: &CollectionMeta, here: &LocalElements, elem
 
 /// [`arrival`] for an element that is not here.
 #[inline(never)]
-pub(crate) fn elsewhere(pe: &Pe, meta: &CollectionMeta, elem: u32) -> Arrival {
+pub(crate) fn elsewhere(pe: &Pe, meta: &CollectionMeta, elem: ElemKey) -> Arrival {
     let me = pe.id as u32;
     match known(meta.id, elem) {
         Some(k) if k.pe != me => Arrival::Forward(k.pe),
@@ -222,7 +227,7 @@ pub(crate) fn elsewhere(pe: &Pe, meta: &CollectionMeta, elem: u32) -> Arrival {
 
 /// The PE the static map gives element `elem`.
 #[inline]
-pub(crate) fn home(meta: &CollectionMeta, elem: u32) -> u32 {
+pub(crate) fn home(meta: &CollectionMeta, elem: ElemKey) -> u32 {
     placement::pe_of(meta, elem)
 }
 

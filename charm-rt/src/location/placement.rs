@@ -2,6 +2,7 @@
 //! within one; a single chare on its PE.
 
 use crate::collections::{CollectionMeta, Kind};
+use crate::ids::ElemKey;
 use std::ops::Range;
 
 /// Number of elements.
@@ -15,19 +16,19 @@ pub(crate) fn size(meta: &CollectionMeta) -> u32 {
 
 /// PE of element `elem` (row-major position). Element `i` of `n` goes to PE `floor(i * P / n)`.
 #[inline]
-pub(crate) fn pe_of(meta: &CollectionMeta, elem: u32) -> u32 {
+pub(crate) fn pe_of(meta: &CollectionMeta, elem: ElemKey) -> u32 {
     match meta.kind {
         Kind::Single { pe } => pe,
-        Kind::Group => elem,
+        Kind::Group => elem as u32,
         Kind::Array => {
             let n = meta.shape.volume();
-            ((u64::from(elem) * u64::from(meta.num_pes)) / n) as u32
+            ((elem * u64::from(meta.num_pes)) / n) as u32
         }
     }
 }
 
 /// Elements hosted by `pe`, as a range of row-major positions.
-pub(crate) fn local_range(meta: &CollectionMeta, pe: u32) -> Range<u32> {
+pub(crate) fn local_range(meta: &CollectionMeta, pe: u32) -> Range<ElemKey> {
     match meta.kind {
         Kind::Single { pe: home } => {
             if pe == home {
@@ -36,14 +37,14 @@ pub(crate) fn local_range(meta: &CollectionMeta, pe: u32) -> Range<u32> {
                 0..0
             }
         }
-        Kind::Group => pe..pe + 1,
+        Kind::Group => u64::from(pe)..u64::from(pe) + 1,
         Kind::Array => {
             let n = meta.shape.volume();
             let p = u64::from(meta.num_pes);
             // First i with floor(i * P / n) >= pe is ceil(pe * n / P).
             let lo = (u64::from(pe) * n).div_ceil(p);
             let hi = ((u64::from(pe) + 1) * n).div_ceil(p);
-            lo as u32..hi as u32
+            lo..hi
         }
     }
 }
@@ -83,7 +84,7 @@ mod tests {
                         assert_eq!(pe_of(&m, e), pe, "n={n} p={p} e={e}");
                     }
                     next = r.end;
-                    assert!(r.len() as u64 <= (n as u64).div_ceil(p as u64));
+                    assert!(r.end - r.start <= (n as u64).div_ceil(p as u64));
                 }
                 assert_eq!(next as usize, n);
             }

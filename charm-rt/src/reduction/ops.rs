@@ -119,7 +119,7 @@ pub(crate) struct GatherOps<T> {
     pub _t: std::marker::PhantomData<fn() -> T>,
 }
 
-type Gathered<T> = Vec<(u32, T)>;
+type Gathered<T> = Vec<(u64, T)>;
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> Ops for GatherOps<T> {
     fn combine(&self, a: Option<Acc>, b: Acc) -> Acc {

@@ -31,7 +31,7 @@ use task::{Task, TaskTable, TaskWaker, WakeShared};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ElemCtx {
     pub coll: crate::ids::CollectionId,
-    pub elem: u32,
+    pub elem: crate::ids::ElemKey,
 }
 
 /// Hasher for ids that are already well spread integers.

@@ -61,13 +61,13 @@ pub fn section_of_slice(coll: &CollectionRef, type_name: &str, slice: Slice) -> 
 /// non-empty) and sends every PE its part. The creating PE knows its part at once.
 pub(crate) fn create(parts: &[Vec<ElemRef>]) -> SectionRef {
     // Members in section order: collection order, then position; duplicates dropped.
-    let mut ordered: Vec<(usize, u32, CollectionId, u32)> = parts
+    let mut ordered: Vec<(usize, crate::ids::ElemKey, CollectionId, u32)> = parts
         .iter()
         .enumerate()
         .flat_map(|(k, elems)| {
             elems
                 .iter()
-                .map(move |e| (k, e.position() as u32, e.collection(), e.pe() as u32))
+                .map(move |e| (k, e.key(), e.collection(), e.pe() as u32))
         })
         .collect();
     ordered.sort_unstable_by_key(|&(k, pos, _, _)| (k, pos));

@@ -131,7 +131,7 @@ pub(crate) fn arrived(
     }
     if let Some(r) = reply {
         let order = sec.clone();
-        let order: Rc<dyn Fn(_) -> u32> = Rc::new(move |ctx| order.rank_of(ctx));
+        let order: Rc<dyn Fn(_) -> u64> = Rc::new(move |ctx| order.rank_of(ctx));
         local(|l| {
             l.gathers
                 .borrow_mut()

@@ -115,7 +115,7 @@ pub fn section_contribute_gather<T: Serialize + DeserializeOwned + Send + 'stati
                 target,
                 _t: std::marker::PhantomData,
             }) as Rc<dyn Ops>,
-            Box::new(vec![(rank, value)]) as Acc,
+            Box::new(vec![(u64::from(rank), value)]) as Acc,
         )
     });
     contribute(section.into(), make);

@@ -64,14 +64,14 @@ pub async fn split<R: SectionNumbers>(
     let mut parts: Vec<Vec<ElemRef>> = vec![Vec::new(); n];
     for (pos, a) in answers.iter().enumerate() {
         let e = coll
-            .try_elem(Index::from_linear(pos as u32, &coll.shape()))
+            .try_elem(Index::from_linear(pos as u64, &coll.shape()))
             .expect("charm-rs: internal error: split position out of range; please report it");
         for k in a.numbers() {
             if k >= n {
                 panic!(
                     "charm-rs: splitting the {type_name} collection into {n} sections: element {} answered \
                      section {k}; answer numbers below {n}",
-                    Index::from_linear(pos as u32, &coll.shape())
+                    Index::from_linear(pos as u64, &coll.shape())
                 );
             }
             parts[k].push(e);

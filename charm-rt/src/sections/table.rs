@@ -15,7 +15,7 @@ use std::rc::Rc;
 pub(crate) struct Member {
     pub coll: CollectionId,
     /// Row-major position in its collection.
-    pub elem: u32,
+    pub elem: crate::ids::ElemKey,
     /// Position in the section (collection order, then row-major position).
     pub rank: u32,
 }
@@ -47,16 +47,16 @@ pub(crate) struct LocalSection {
 
 impl LocalSection {
     /// Index in `members` of an element, if it is a member.
-    pub(crate) fn find(&self, coll: CollectionId, elem: u32) -> Option<usize> {
+    pub(crate) fn find(&self, coll: CollectionId, elem: crate::ids::ElemKey) -> Option<usize> {
         self.members
             .binary_search_by(|m| (m.coll, m.elem).cmp(&(coll, elem)))
             .ok()
     }
 
     /// The rank of a member (its position for sorting `_ret` results).
-    pub(crate) fn rank_of(&self, ctx: ElemCtx) -> u32 {
+    pub(crate) fn rank_of(&self, ctx: ElemCtx) -> u64 {
         self.find(ctx.coll, ctx.elem)
-            .map_or(ctx.elem, |i| self.members[i].rank)
+            .map_or(ctx.elem, |i| u64::from(self.members[i].rank))
     }
 
     /// This PE's view of the section as a reduction scope.
