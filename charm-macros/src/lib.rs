@@ -12,6 +12,7 @@
 //! model of the chare (every error points at the user's code), `codegen` writes the output.
 //! Each step is a plain function over `proc_macro2`, unit-tested without a compiler run.
 
+mod array_map;
 mod codegen;
 mod model;
 mod parse;
@@ -24,6 +25,20 @@ use proc_macro2::TokenStream as TokenStream2;
 #[proc_macro_attribute]
 pub fn chare(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand(attr.into(), item.into()).into()
+}
+
+/// Registers a placement map: put it on an `impl ArrayMap for YourMap` block. See
+/// `charm_rt::ArrayMap`.
+#[proc_macro_attribute]
+pub fn array_map(attr: TokenStream, item: TokenStream) -> TokenStream {
+    match array_map::expand(attr.into(), item.clone().into()) {
+        Ok(out) => out.into(),
+        Err(e) => {
+            let err = e.to_compile_error();
+            let item: TokenStream2 = item.into();
+            quote::quote!(#item #err).into()
+        }
+    }
 }
 
 /// Calls the macro named by its argument with the plain numeric types that travel by direct

@@ -8,7 +8,9 @@ pub use crate::collections::chare::{
     DispatchError, Dispatched, Exclusive, ExclusiveChare, Migratable, Registration, Shared,
     SharedChare, StateIn, StateOut,
 };
-pub use crate::collections::migrate::request_migration;
+pub use crate::collections::create_with_map;
+pub use crate::collections::migrate::{request_destroy, request_migration};
+pub use crate::collections::sparse::{begin_inserting, done_inserting, insert, InsertionPhase};
 pub use crate::collections::{
     broadcast, broadcast_awaitable, broadcast_ret, call_awaitable, call_ret, create, send,
     this_collection, this_elem, CollectionRef, ElemRef, Layout,
@@ -17,6 +19,7 @@ pub use crate::future::value::{Bulk, Serde, Value};
 pub use crate::future::{BroadcastReply, Reply};
 pub use crate::ids::{fnv1a32, fnv1a64, EntryId};
 pub use crate::index::Index;
+pub use crate::location::maps::{decode_map, DynMapBox, MapRegistration};
 pub use crate::message::{Body, Message};
 pub use crate::sections::{
     multicast, multicast_awaitable, multicast_ret, section_of, section_of_slice, split, split_one,

@@ -55,6 +55,11 @@ impl CollectionId {
     pub(crate) fn new(creator_pe: usize, seq: u64) -> Self {
         CollectionId(((creator_pe as u64) << 40) | (seq & ((1 << 40) - 1)))
     }
+
+    /// The PE that created the collection.
+    pub(crate) fn creator(self) -> u32 {
+        (self.0 >> 40) as u32
+    }
 }
 
 impl std::fmt::Display for CollectionId {

@@ -82,10 +82,11 @@ mod start;
 pub mod __private;
 
 pub use channel::{Channel, Recv};
-pub use charm_macros::chare;
+pub use charm_macros::{array_map, chare};
 pub use codec::{CodecError, Decoder, Encoder, Marshal, Pod, Serde};
 pub use collections::callback::Callback;
 pub use collections::migrate::set_migratable;
+pub use collections::sparse::InsertionPhase;
 pub use collections::{this_index, CollectionRef, ElemRef};
 pub use config::{Config, ConfigError};
 pub use error::CallError;
@@ -95,6 +96,7 @@ pub use future::{
 pub use globals::{global, set_global};
 pub use ids::CollectionId;
 pub use index::{Index, MAX_DIMS};
+pub use location::maps::ArrayMap;
 pub use message::FutureId;
 pub use reduction::{
     allreduce, barrier, contribute, contribute_gather, contribute_nop, Allreduce, Custom, Reducer,

@@ -223,6 +223,7 @@ pub(crate) fn construct(m: &ImplModel) -> TokenStream {
                 type_id: <#ty as #rt::ChareStruct>::TYPE_ID,
                 construct: __charm_construct,
                 unpack: __charm_unpack,
+                migratable: <#ty as #rt::ChareStruct>::MIGRATABLE,
             }
         }
     }

@@ -23,7 +23,7 @@ pub(crate) fn types(item: &syn::ItemStruct, m: &StructModel) -> TokenStream {
          method on it broadcasts to every element. Cheap to copy and to send in messages."
     );
     let elem_doc = format!(
-        "Proxy of one [`{name}`] chare: calls go to that element only. A `Copy` value of 16 bytes; \
+        "Proxy of one [`{name}`] chare: calls go to that element only. A `Copy` value of 24 bytes; \
          making one costs a few arithmetic operations, so there is no need to cache it."
     );
     let (state, migratable_impl) = match &m.migratable {
@@ -175,6 +175,14 @@ pub(crate) fn types(item: &syn::ItemStruct, m: &StructModel) -> TokenStream {
                     for<'__charm> #ident: #rt::Migratable,
                 {
                     #rt::request_migration(&self.0, to_pe, <#ident as #rt::ChareStruct>::NAME)
+                }
+
+                /// Destroys this element once it is idle (for collections whose membership can
+                /// change: sparse arrays, and arrays of migratable or mapped chares). Later
+                /// messages to it are errors; a caller awaiting a reply gets a `CallError`.
+                #[track_caller]
+                pub fn destroy(&self) {
+                    #rt::request_destroy(&self.0, <#ident as #rt::ChareStruct>::NAME)
                 }
             }
 

@@ -60,6 +60,26 @@ fn creation(m: &ImplModel) -> TokenStream {
     let single_doc = doc(format!(
         "Creates a single [`{name}`] chare on `{on_pe}` (or a PE the runtime picks when `None`); returns its proxy."
     ));
+    let map = free_name("map", &m.ctor.args);
+    let index = free_name("index", &m.ctor.args);
+    let mapped_doc = doc(format!(
+        "Creates a dense array of [`{name}`] whose elements start on the PEs `{map}` gives \
+         (see `charm_rt::ArrayMap`). Asynchronous like `new_group`."
+    ));
+    let sparse_doc = doc(format!(
+        "Creates an empty sparse array of [`{name}`] whose indices have `ndims` coordinates; \
+         add elements with `insert`, then call `done_inserting`."
+    ));
+    let sparse_map_doc = doc(format!(
+        "Creates an empty sparse array of [`{name}`] whose elements start on the PEs `map` gives."
+    ));
+    let insert_doc = doc(format!(
+        "Inserts a [`{name}`] at `{index}` of this sparse array, built with `new` and these \
+         arguments, on its home PE. Messages sent to the index before it exists wait for it."
+    ));
+    let insert_on_doc = doc(format!(
+        "Inserts a [`{name}`] at `{index}` of this sparse array on PE `{on_pe}`."
+    ));
     quote! {
         impl #proxy {
             #(#docs)* #sep #group_doc
@@ -79,6 +99,54 @@ fn creation(m: &ImplModel) -> TokenStream {
             pub fn new_chare(#on_pe: ::core::option::Option<usize>, #(#ps),*) -> #elem {
                 let __c = #rt::create::<#ty, _>(#rt::Layout::Single(#on_pe), #build);
                 #elem(__c.elem(#rt::Index::from(0usize), <#ty as #rt::ChareStruct>::NAME))
+            }
+
+            #(#docs)* #sep #mapped_doc
+            #[allow(clippy::too_many_arguments)]
+            pub fn new_array_with_map<__M: ::charm_rt::ArrayMap>(#shape: impl ::core::convert::Into<#rt::Index>, #map: __M, #(#ps),*) -> Self {
+                #proxy(#rt::create_with_map::<#ty, __M, _>(#rt::Layout::Array(#shape.into()), #map, #build))
+            }
+
+            #sparse_doc
+            pub fn new_sparse(ndims: usize) -> Self {
+                #proxy(#rt::create::<#ty, _>(#rt::Layout::Sparse(ndims), #rt::Serde(())))
+            }
+
+            #sparse_map_doc
+            pub fn new_sparse_with_map<__M: ::charm_rt::ArrayMap>(ndims: usize, map: __M) -> Self {
+                #proxy(#rt::create_with_map::<#ty, __M, _>(#rt::Layout::Sparse(ndims), map, #rt::Serde(())))
+            }
+
+            #(#docs)* #sep #insert_doc
+            #[track_caller]
+            #[allow(clippy::too_many_arguments)]
+            pub fn insert(&self, #index: impl ::core::convert::Into<#rt::Index>, #(#ps),*) {
+                #rt::insert(&self.0, <#ty as #rt::ChareStruct>::NAME, #index.into(), ::core::option::Option::None, #build)
+            }
+
+            #(#docs)* #sep #insert_on_doc
+            #[track_caller]
+            #[allow(clippy::too_many_arguments)]
+            pub fn insert_on(&self, #index: impl ::core::convert::Into<#rt::Index>, #on_pe: usize, #(#ps),*) {
+                #rt::insert(&self.0, <#ty as #rt::ChareStruct>::NAME, #index.into(), ::core::option::Option::Some(#on_pe), #build)
+            }
+
+            /// Closes the sparse array's insertion phase: broadcasts and reductions then count
+            /// exactly the elements inserted (they wait for the close by themselves). Insert
+            /// before calling it. The returned future resolves when every PE knows the phase
+            /// is closed; it may be dropped.
+            #[track_caller]
+            pub fn done_inserting(&self) -> #rt::InsertionPhase {
+                #rt::done_inserting(&self.0)
+            }
+
+            /// Opens a new insertion phase of the sparse array (after `done_inserting`); await
+            /// it before inserting. Call it between reductions: new elements take part in the
+            /// reductions their elements start after the phase closes.
+            #[track_caller]
+            #[must_use = "await the phase before inserting"]
+            pub fn begin_inserting(&self) -> #rt::InsertionPhase {
+                #rt::begin_inserting(&self.0)
             }
         }
     }

@@ -14,7 +14,8 @@ use crate::message::{Body, Dest, Envelope, ReplyTo, WireBody};
 use crate::scheduler::Pe;
 use std::rc::Rc;
 
-/// How many broadcasts a PE keeps per collection for elements that arrive late.
+/// How many broadcasts a PE keeps per collection for elements that arrive late (and PE 0 keeps
+/// the reply addresses of, for elements that leave for good).
 const KEPT: usize = 64;
 
 /// The address of broadcast number `b` (0: not numbered yet, on its way to PE 0).
@@ -27,8 +28,24 @@ pub(super) fn arrived(pe: &Pe, c: &Rc<LocalCollection>, env: Envelope) {
     let (_, b) = pe.address(&env);
     let b = match b as u32 {
         0 if pe.id == 0 => {
+            if c.members.borrow().is_open() {
+                // A sparse array's insertion phase is open: the broadcast covers exactly the
+                // elements inserted, once the phase closes.
+                c.bcast.held.borrow_mut().push(env);
+                return;
+            }
             let b = c.bcast.next.get() + 1;
             c.bcast.next.set(b);
+            if let Some(r) = env.reply {
+                // The caller could not know how many elements answer: PE 0 tells it.
+                let n = c.members.borrow().size();
+                crate::future::service::set_expected(pe, r.future, n as u32);
+                let mut log = c.bcast.replies.borrow_mut();
+                log.push_back((b, r.future));
+                if log.len() > KEPT {
+                    log.pop_front();
+                }
+            }
             b
         }
         0 => pe.abort("malformed broadcast: an unnumbered broadcast away from PE 0"),

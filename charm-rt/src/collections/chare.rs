@@ -258,6 +258,8 @@ pub struct Registration {
     pub construct: fn(Body) -> Result<Box<dyn ChareObject>, DispatchError>,
     /// Rebuilds an element that moved here from its packed state (migratable chares).
     pub unpack: fn(&mut Decoder<'_>) -> Result<Box<dyn ChareObject>, CodecError>,
+    /// `#[chare(migratable)]`.
+    pub migratable: bool,
 }
 
 inventory::collect!(Registration);

@@ -80,11 +80,17 @@ pub(super) fn broadcast(pe: &Pe, env: Envelope) {
 
 /// The handler of a collection's creation.
 pub(super) fn create(pe: &Pe, env: Envelope) {
-    let meta: CollectionMeta = match crate::codec::addr_serde(&env.dest.addr) {
+    let creation: super::Creation = match crate::codec::addr_serde(&env.dest.addr) {
         Ok(m) => m,
         Err(e) => pe.malformed(&env, e),
     };
-    create_local(pe, meta, env.body)
+    if let Some(spec) = &creation.map {
+        match spec.rebuild() {
+            Ok(map) => location::maps::install(creation.meta.id, map),
+            Err(e) => pe.abort(&e),
+        }
+    }
+    create_local(pe, creation.meta, env.body)
 }
 
 /// Runs one message on one element (its slot among this PE's elements, and its position),
@@ -158,7 +164,7 @@ fn dispatch_in(
                 what: RunningWhat::Entry {
                     chare: c.type_name,
                     method: entry_name(cell, entry),
-                    index: Index::from_linear(ctx.elem, &c.meta.shape),
+                    index: c.meta.index_of(ctx.elem),
                 },
             };
             crate::error::running(running, || {
@@ -268,7 +274,7 @@ fn after_element_ran(pe: &Pe, c: &Rc<LocalCollection>, off: usize, entry_ran: bo
 /// The index of a local or remote element, as reports print it.
 pub(crate) fn index_of(ctx: ElemCtx) -> Index {
     match lookup(ctx.coll) {
-        Some(c) => Index::from_linear(ctx.elem, &c.meta.shape),
+        Some(c) => c.meta.index_of(ctx.elem),
         None => Index::from(ctx.elem as usize),
     }
 }
@@ -283,7 +289,7 @@ pub(crate) fn call_failed(
     message: String,
 ) {
     let index = match lookup(ctx.coll) {
-        Some(c) => Index::from_linear(ctx.elem, &c.meta.shape).to_string(),
+        Some(c) => c.meta.index_of(ctx.elem).to_string(),
         None => format!("#{}", ctx.elem),
     };
     let err = CallError {
@@ -374,6 +380,50 @@ fn complete_unit(pe: &Pe, cx: &CallCx, r: ReplyTo) {
     }
 }
 
+/// Builds element `elem` of the collection `meta` from its constructor's arguments; a failing
+/// constructor ends the job.
+pub(super) fn construct(
+    pe: &Pe,
+    meta: &CollectionMeta,
+    reg: &super::chare::Registration,
+    elem: ElemKey,
+    body: Body,
+) -> Box<dyn ChareObject> {
+    let ctx = ElemCtx {
+        coll: meta.id,
+        elem,
+    };
+    let prev = pe.current.replace(Some(ctx));
+    // The collection may not be in the table yet; let `this_proxy` inside constructors find it.
+    let prev_meta = local(|l| l.constructing.replace(Some(*meta)));
+    let running = || Running {
+        pe: pe.id,
+        what: RunningWhat::Constructor {
+            chare: reg.name,
+            index: meta.index_of(elem),
+        },
+    };
+    let res = catch_unwind(AssertUnwindSafe(|| {
+        crate::error::running(running, || (reg.construct)(body))
+    }));
+    local(|l| l.constructing.replace(prev_meta));
+    pe.current.set(prev);
+    match res {
+        Ok(Ok(obj)) => obj,
+        Ok(Err(e)) => pe.abort(&format!(
+            "constructor of {} for element {} failed: {e}",
+            reg.name,
+            meta.index_of(elem)
+        )),
+        Err(p) => pe.abort(&format!(
+            "constructor of {} panicked for element {}: {}",
+            reg.name,
+            meta.index_of(elem),
+            panic_message(&*p)
+        )),
+    }
+}
+
 /// Builds this PE's elements of a new collection, then replays messages that waited for it.
 fn create_local(pe: &Pe, meta: CollectionMeta, body: Body) {
     let Some(reg) = registry().get(&meta.type_id).copied() else {
@@ -399,58 +449,16 @@ fn create_local(pe: &Pe, meta: CollectionMeta, body: Body) {
             Some(b) => b,
             None => pe.abort("constructor arguments used twice"),
         };
-        let ctx = ElemCtx {
-            coll: meta.id,
-            elem,
-        };
-        let prev = pe.current.replace(Some(ctx));
-        // The collection is not in the table yet; let `this_proxy` inside constructors find it.
-        local(|l| l.constructing.replace(Some(meta)));
-        let running = || Running {
-            pe: pe.id,
-            what: RunningWhat::Constructor {
-                chare: reg.name,
-                index: Index::from_linear(elem, &meta.shape),
-            },
-        };
-        let res = catch_unwind(AssertUnwindSafe(|| {
-            crate::error::running(running, || (reg.construct)(b))
-        }));
-        local(|l| l.constructing.replace(None));
-        pe.current.set(prev);
-        match res {
-            Ok(Ok(obj)) => elems.push(obj),
-            Ok(Err(e)) => pe.abort(&format!(
-                "constructor of {} for element {} failed: {e}",
-                reg.name,
-                Index::from_linear(elem, &meta.shape)
-            )),
-            Err(p) => pe.abort(&format!(
-                "constructor of {} panicked for element {}: {}",
-                reg.name,
-                Index::from_linear(elem, &meta.shape),
-                panic_message(&*p)
-            )),
-        }
+        elems.push(construct(pe, &meta, reg, elem, b));
     }
-    let hosting: Vec<u32> = location::hosting_pes(&meta).collect();
-    let c = Rc::new(LocalCollection {
-        meta,
-        table: RefCell::new(ElemTable {
-            here,
-            slots: elems.into_iter().map(Slot::new).collect(),
-        }),
-        type_name: reg.name,
-        tree: crate::reduction::state::tree_place(&hosting, pe.id as u32),
-        waits: RefCell::new(Default::default()),
-        moves_pending: std::cell::Cell::new(false),
-        arriving: RefCell::new(Default::default()),
-        red_counts: RefCell::new(Default::default()),
-        bcast: Default::default(),
-    });
-    if meta.dynamic && c.len() > 0 {
-        c.red_counts.borrow_mut().insert(0, c.len() as u32);
-    }
+    let tree = if meta.dynamic {
+        Default::default()
+    } else {
+        let hosting: Vec<u32> = location::hosting_pes(&meta).collect();
+        crate::reduction::state::tree_place(&hosting, pe.id as u32)
+    };
+    let slots = elems.into_iter().map(Slot::new).collect();
+    let c = Rc::new(LocalCollection::new(meta, here, slots, reg.name, tree));
     let waiting = local(|l| {
         l.collections.borrow_mut().insert(meta.id, c);
         l.pending.borrow_mut().remove(&meta.id)

@@ -1,6 +1,6 @@
 //! What every PE knows about a collection: its id, chare type, layout and shape.
 
-use crate::ids::{CollectionId, TypeId};
+use crate::ids::{CollectionId, ElemKey, TypeId};
 use crate::index::Index;
 
 /// How a collection is laid out.
@@ -13,8 +13,11 @@ pub enum Kind {
     },
     /// One element per PE.
     Group,
-    /// Dense array, block-mapped onto PEs.
+    /// Dense array, block-mapped onto PEs (or placed by a map).
     Array,
+    /// Sparse array: elements inserted one by one, at indices of `shape.ndims()` coordinates with
+    /// no bounds (Charm4py's `Array(C, ndims=N)`).
+    Sparse,
 }
 
 /// Everything a PE needs to know about a collection to host its elements and address them.
@@ -30,7 +33,30 @@ pub struct CollectionMeta {
     pub shape: Index,
     /// Number of PEs of the job.
     pub num_pes: u32,
-    /// Its elements can move (a migratable chare type): reductions and broadcasts take the
-    /// paths that follow moving elements (see `docs/migration-design.md`).
+    /// Its elements can move, appear or go (a migratable chare type, a sparse array, or a map):
+    /// reductions and broadcasts take the paths that follow them (see
+    /// `docs/migration-design.md`).
     pub dynamic: bool,
+    /// Placed by a user's map (`ArrayMap`), which every PE holds (the `location` service).
+    pub mapped: bool,
+}
+
+impl CollectionMeta {
+    /// The index of element `key`.
+    pub(crate) fn index_of(&self, key: ElemKey) -> Index {
+        match self.kind {
+            Kind::Sparse => Index::unpack(key, self.shape.ndims()),
+            _ => Index::from_linear(key, &self.shape),
+        }
+    }
+
+    /// The key of the element at `index`, if the collection can have one there.
+    pub(crate) fn key_of(&self, index: Index) -> Option<ElemKey> {
+        match self.kind {
+            Kind::Sparse => (index.ndims() == self.shape.ndims())
+                .then(|| index.pack())
+                .flatten(),
+            _ => index.linear_in(&self.shape),
+        }
+    }
 }

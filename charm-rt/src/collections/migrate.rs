@@ -5,7 +5,7 @@
 use super::chare::registry;
 use super::meta::CollectionMeta;
 use super::service::{local, lookup, MIGRATE, MOVE_IN};
-use super::table::{ElemTable, LocalCollection, Slot};
+use super::table::{LocalCollection, Slot};
 use super::ElemRef;
 use crate::codec::{self, CodecError, Decoder};
 use crate::error::panic_message;
@@ -14,7 +14,6 @@ use crate::index::Index;
 use crate::location::{self, Arrival, Epoch, Known};
 use crate::message::{Body, Dest, Envelope, ReplyTo, WireBody};
 use crate::scheduler::{with_pe, ElemCtx, Pe};
-use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
@@ -43,6 +42,32 @@ pub fn request_migration(elem: &ElemRef, to_pe: usize, type_name: &str) {
             return;
         }
         let dest = Dest::two(MIGRATE, to_pe as EntryId, coll.0, position);
+        pe.route(elem.pe(), Envelope::new(dest, Body::Empty));
+    })
+}
+
+/// In a move request or a slot's pending move: destroy the element instead of moving it.
+pub(crate) const DESTROY: u32 = u32::MAX;
+
+/// Asks element `elem` to be destroyed (the generated `destroy` of element proxies): like a
+/// move, from inside the element it happens as soon as the running entry method returns (or its
+/// last coroutine ends), from elsewhere the request travels to it.
+#[track_caller]
+pub fn request_destroy(elem: &ElemRef, type_name: &str) {
+    with_pe(|pe| {
+        let (coll, key) = (elem.collection(), elem.key());
+        let me = pe.current.get();
+        if me.is_some_and(|c| c.coll == coll && c.elem == key) {
+            let c = lookup(coll).unwrap_or_else(|| {
+                panic!("charm-rs: a {type_name} element cannot destroy itself from its constructor")
+            });
+            let slot = c.slot_of(key).expect("the running element is here");
+            if let Err(why) = mark(pe, &c, slot, key, DESTROY) {
+                panic!("charm-rs: {why}");
+            }
+            return;
+        }
+        let dest = Dest::two(MIGRATE, DESTROY, coll.0, key);
         pe.route(elem.pe(), Envelope::new(dest, Body::Empty));
     })
 }
@@ -83,46 +108,63 @@ pub(super) fn request_arrived(pe: &Pe, env: Envelope) {
     leave_if_idle(pe, &c, slot);
 }
 
-/// Records that the element in `slot` is to move to `to`, or why it cannot.
+/// Records that the element in `slot` is to move to `to` (or be destroyed), or why it cannot.
 fn mark(pe: &Pe, c: &LocalCollection, slot: usize, elem: ElemKey, to: u32) -> Result<(), String> {
-    let what = || {
-        format!(
-            "element {} of {}",
-            Index::from_linear(elem, &c.meta.shape),
-            c.type_name
-        )
-    };
-    if !c.meta.dynamic {
-        return Err(format!(
-            "{} was asked to move, but {} is not migratable",
-            what(),
-            c.type_name
-        ));
-    }
-    if to as usize >= pe.num_pes {
-        return Err(format!(
-            "{} was asked to move to PE {to}: the job has {} PEs",
-            what(),
-            pe.num_pes
-        ));
-    }
+    let what = || format!("element {} of {}", c.meta.index_of(elem), c.type_name);
     let t = c.table.borrow();
     let s = &t.slots[slot];
-    if s.pinned.get() {
-        return Err(format!(
-            "{} was asked to move to PE {to}, but it called set_migratable(false)",
-            what()
-        ));
+    if to == DESTROY {
+        if !c.meta.dynamic {
+            return Err(format!(
+                "{} cannot be destroyed: only elements of collections whose membership can change \
+                 (sparse arrays, migratable or mapped chares) can be",
+                what()
+            ));
+        }
+    } else {
+        if !migratable(c) {
+            return Err(format!(
+                "{} was asked to move, but {} is not migratable",
+                what(),
+                c.type_name
+            ));
+        }
+        if to as usize >= pe.num_pes {
+            return Err(format!(
+                "{} was asked to move to PE {to}: the job has {} PEs",
+                what(),
+                pe.num_pes
+            ));
+        }
+        if s.pinned.get() {
+            return Err(format!(
+                "{} was asked to move to PE {to}, but it called set_migratable(false)",
+                what()
+            ));
+        }
     }
     if let Some(reason) = location::pinned(c.meta.id, elem) {
         return Err(format!(
-            "{} was asked to move to PE {to}, but it cannot move while it is a member of {reason}",
-            what()
+            "{} cannot {} while it is a member of {reason}",
+            what(),
+            if to == DESTROY {
+                "be destroyed"
+            } else {
+                "move"
+            }
         ));
     }
     s.move_to.set((to as usize != pe.id).then_some(to));
     c.moves_pending.set(true);
     Ok(())
+}
+
+/// Whether the collection's chare type can move (a sparse array or a mapped one may hold chares
+/// that cannot).
+fn migratable(c: &LocalCollection) -> bool {
+    registry()
+        .get(&c.meta.type_id)
+        .is_some_and(|r| r.migratable)
 }
 
 /// Moves the element in `slot` if it asked to and is idle (no coroutine holds it). Called after
@@ -132,6 +174,9 @@ pub(crate) fn leave_if_idle(pe: &Pe, c: &Rc<LocalCollection>, slot: usize) {
         let t = c.table.borrow();
         let Some(s) = t.slots.get(slot) else { return };
         let Some(to) = s.move_to.get() else { return };
+        if to == DESTROY && s.red_seq.get() == super::sparse::PENDING {
+            return; // inserted in a phase still open: destroyed when it closes
+        }
         let busy = match s.chare.try_borrow() {
             Ok(ch) => ch.as_ref().is_none_or(|ch| ch.busy()),
             Err(_) => true, // an entry method of it runs
@@ -141,7 +186,11 @@ pub(crate) fn leave_if_idle(pe: &Pe, c: &Rc<LocalCollection>, slot: usize) {
         }
         to
     };
-    emigrate(pe, c, slot, to);
+    if to == DESTROY {
+        destroy(pe, c, slot);
+    } else {
+        emigrate(pe, c, slot, to);
+    }
     let any_left = c
         .table
         .borrow()
@@ -217,6 +266,57 @@ fn emigrate(pe: &Pe, c: &Rc<LocalCollection>, slot: usize, to: u32) {
     crate::reduction::state::element_left(pe, c, red_seq);
 }
 
+/// Destroys the element in `slot`: a tombstone stays (here and at its home) to report messages
+/// that still come for it, and PE 0 learns it will not contribute or answer again.
+fn destroy(pe: &Pe, c: &Rc<LocalCollection>, slot: usize) {
+    let (elem, chare, red_seq, bcast_seq) = {
+        let mut t = c.table.borrow_mut();
+        let t = &mut *t;
+        let elem = t.here.position(slot).expect("a local element's slot");
+        t.here.remove(elem);
+        let s = &t.slots[slot];
+        let chare = s.chare.borrow_mut().take().expect("an element in its slot");
+        s.move_to.set(None);
+        (elem, chare, s.red_seq.get(), s.bcast_seq.get())
+    };
+    drop(chare);
+    let what = || format!("element {} of {}", c.meta.index_of(elem), c.type_name);
+    if let Some(w) = c.waits.borrow_mut().remove(&slot) {
+        for (entry, _, reply) in w.deferred {
+            match reply {
+                Some(r) => super::deliver::call_failed(
+                    pe,
+                    c.type_name,
+                    "<deferred>",
+                    crate::scheduler::ElemCtx {
+                        coll: c.meta.id,
+                        elem,
+                    },
+                    Some(r),
+                    format!("the element was destroyed before its #[when] condition held (entry {entry:#x})"),
+                ),
+                None => pe.abort(&format!(
+                    "{} was destroyed with a #[when] message still waiting for its condition",
+                    what()
+                )),
+            }
+        }
+    }
+    drop(location::carry_out(pe, c.meta.id, elem));
+    let epoch = location::known(c.meta.id, elem).map_or(0, |k| k.epoch.0) + 1;
+    let gone = Known {
+        pe: location::GONE,
+        epoch: Epoch(epoch),
+    };
+    location::record(c.meta.id, elem, gone);
+    let home = location::home(&c.meta, elem) as usize;
+    if home != pe.id {
+        location::tell(pe, home, c.meta.id, elem, gone);
+    }
+    crate::reduction::state::element_left(pe, c, red_seq);
+    super::sparse::left_for_good(pe, c, red_seq, bcast_seq);
+}
+
 /// What travels with an element besides its chare's state (which follows it in the message).
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Moving {
@@ -248,7 +348,7 @@ pub(super) fn arrived(pe: &Pe, env: Envelope) {
             moving.meta.type_id
         ));
     };
-    let index = Index::from_linear(moving.elem, &moving.meta.shape);
+    let index = moving.meta.index_of(moving.elem);
     let chare = match catch_unwind(AssertUnwindSafe(|| unpack(reg.unpack, &mut dec))) {
         Ok(Ok(chare)) => chare,
         Ok(Err(e)) => pe.abort(&format!(
@@ -365,21 +465,13 @@ fn collection_here(pe: &Pe, meta: CollectionMeta, type_name: &'static str) -> Rc
     if let Some(c) = lookup(meta.id) {
         return c;
     }
-    let hosting: Vec<u32> = location::hosting_pes(&meta).collect();
-    let c = Rc::new(LocalCollection {
+    let c = Rc::new(LocalCollection::new(
         meta,
-        table: RefCell::new(ElemTable {
-            here: location::LocalElements::run(0..0),
-            slots: Vec::new(),
-        }),
+        location::LocalElements::run(0..0),
+        Vec::new(),
         type_name,
-        tree: crate::reduction::state::tree_place(&hosting, pe.id as u32),
-        waits: RefCell::new(Default::default()),
-        moves_pending: Cell::new(false),
-        arriving: RefCell::new(Default::default()),
-        red_counts: RefCell::new(Default::default()),
-        bcast: Default::default(),
-    });
+        Default::default(),
+    ));
     let parked = local(|l| {
         l.collections.borrow_mut().insert(meta.id, c.clone());
         l.pending.borrow_mut().remove(&meta.id)
@@ -407,9 +499,31 @@ pub(crate) fn not_here(pe: &Pe, c: &LocalCollection, elem: ElemKey, env: Envelop
         }
         Arrival::ToHome(home) => pe.route(home as usize, env),
         Arrival::Wait => c.arriving.borrow_mut().entry(elem).or_default().push(env),
+        Arrival::Gone => {
+            let what = format!(
+                "a message for element {} of {}, which was destroyed",
+                c.meta.index_of(elem),
+                c.type_name
+            );
+            match env.reply {
+                // An awaiting caller gets the error; nobody waits forever.
+                Some(r) => super::deliver::call_failed(
+                    pe,
+                    c.type_name,
+                    "<destroyed>",
+                    crate::scheduler::ElemCtx {
+                        coll: c.meta.id,
+                        elem,
+                    },
+                    Some(r),
+                    "the element was destroyed".to_string(),
+                ),
+                None => pe.abort(&format!("{what} (it reached PE {})", pe.id)),
+            }
+        }
         Arrival::Missing => pe.abort(&format!(
             "message for element {} of {} collection {}, which is not on this PE",
-            Index::from_linear(elem, &c.meta.shape),
+            c.meta.index_of(elem),
             c.type_name,
             c.meta.id
         )),

@@ -5,9 +5,11 @@ mod bcast;
 pub mod callback;
 pub(crate) mod chare;
 pub(crate) mod deliver;
+pub(crate) mod members;
 pub(crate) mod meta;
 pub(crate) mod migrate;
 pub(crate) mod service;
+pub(crate) mod sparse;
 pub(crate) mod table;
 
 pub(crate) use meta::{CollectionMeta, Kind};
@@ -31,7 +33,7 @@ pub struct CollectionRef {
     meta: CollectionMeta,
 }
 
-/// An untyped reference to one element (what a generated `XElemProxy` wraps): 16 bytes, with the
+/// An untyped reference to one element (what a generated `XElemProxy` wraps): 24 bytes, with the
 /// PE the element was last known on as a hint (computed once when the proxy is made; the
 /// location service has the last word).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
@@ -50,6 +52,16 @@ pub enum Layout {
     Array(Index),
     /// One chare on a given PE, or on one the runtime picks.
     Single(Option<usize>),
+    /// An empty sparse array whose indices have this many coordinates.
+    Sparse(usize),
+}
+
+/// What a collection's creation tells every PE: the collection, and its placement map if the
+/// program gave one.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct Creation {
+    pub meta: CollectionMeta,
+    pub map: Option<crate::location::maps::MapSpec>,
 }
 
 impl CollectionRef {
@@ -58,9 +70,13 @@ impl CollectionRef {
         self.meta.id
     }
 
-    /// Number of elements.
+    /// Number of elements (of a sparse array: as of the last `done_inserting` this PE heard
+    /// of, less the elements destroyed since that it heard of).
     pub fn len(&self) -> usize {
-        location::size(&self.meta) as usize
+        match location::size(&self.meta) {
+            Some(n) => n as usize,
+            None => service::lookup(self.meta.id).map_or(0, |c| c.members.borrow().size() as usize),
+        }
     }
 
     /// True for an array with no elements.
@@ -73,10 +89,11 @@ impl CollectionRef {
         self.meta.shape
     }
 
-    /// The element at `index`, or `None` when out of bounds.
+    /// The element at `index`, or `None` when out of bounds (for a sparse array: when the index
+    /// has another number of coordinates, or one too large to pack; see `insert`).
     #[inline]
     pub fn try_elem(&self, index: Index) -> Option<ElemRef> {
-        let elem = index.linear_in(&self.meta.shape)?;
+        let elem = self.meta.key_of(index)?;
         Some(ElemRef {
             coll: self.meta.id,
             elem,
@@ -97,8 +114,14 @@ impl CollectionRef {
         }
     }
 
-    /// Every element's reference, in row-major order.
+    /// Every element's reference, in row-major order (not for sparse arrays, whose indices no
+    /// PE lists).
+    #[track_caller]
     pub fn elems(&self) -> impl Iterator<Item = ElemRef> + '_ {
+        assert!(
+            !matches!(self.meta.kind, Kind::Sparse),
+            "charm-rs: elems() lists a dense collection; a sparse array's elements are not listed anywhere"
+        );
         (0..self.len() as u64).map(|elem| ElemRef {
             coll: self.meta.id,
             elem,
@@ -138,71 +161,107 @@ impl ElemRef {
 /// Creates a collection of `C` (asynchronously: the elements are built when their PEs get to it;
 /// messages sent to them in the meantime wait for them).
 pub fn create<C: ChareStruct, A: Message>(layout: Layout, args: A) -> CollectionRef {
-    with_pe(|pe| {
-        let (kind, shape) = match layout {
-            Layout::Group => (Kind::Group, Index::from(pe.num_pes)),
-            Layout::Array(shape) => {
-                assert!(
-                    shape.volume() <= u64::from(u32::MAX),
-                    "charm-rs: an array of shape {shape} has more than 2^32 - 1 elements, the most a collection can have"
-                );
-                (Kind::Array, shape)
-            }
-            Layout::Single(on) => {
-                let target = match on {
-                    Some(p) => {
-                        assert!(
-                            p < pe.num_pes,
-                            "charm-rs: cannot place a {} on PE {p}: the job has {} PEs",
-                            C::NAME,
-                            pe.num_pes
-                        );
-                        p as u32
-                    }
-                    None => local(|l| {
-                        let n = l.next_single.get();
-                        l.next_single.set(n.wrapping_add(1));
-                        n % pe.num_pes as u32
-                    }),
-                };
-                (Kind::Single { pe: target }, Index::from(1))
-            }
-        };
-        let meta = CollectionMeta {
-            id: service::new_collection_id(pe),
-            type_id: C::TYPE_ID,
-            kind,
-            shape,
-            num_pes: pe.num_pes as u32,
-            dynamic: C::MIGRATABLE,
-        };
-        if let Kind::Single { pe: target } = kind {
-            pe.route(
-                target as usize,
-                create_env(meta, Body::Typed(Box::new(args))),
-            );
-        } else {
-            let w = WireBody::new(codec::encode_to_buf(|e| args.encode(e)));
-            // Every PE knows a dynamic collection from the start: its elements may move anywhere,
-            // and its reductions and broadcasts span every PE.
-            let to: Vec<u32> = if meta.dynamic {
-                (0..meta.num_pes).collect()
-            } else {
-                location::hosting_pes(&meta).collect()
-            };
-            for p in to {
-                pe.route(p as usize, create_env(meta, Body::Wire(w.clone())));
-            }
-        }
-        CollectionRef { meta }
-    })
+    with_pe(|pe| create_in::<C>(pe, layout, None, args))
 }
 
-fn create_env(meta: CollectionMeta, body: Body) -> Envelope {
+/// [`create`] with a placement map for an array.
+pub fn create_with_map<C: ChareStruct, M: crate::ArrayMap, A: Message>(
+    layout: Layout,
+    map: M,
+    args: A,
+) -> CollectionRef {
+    let spec = crate::location::maps::MapSpec::of(&map);
+    with_pe(|pe| create_in::<C>(pe, layout, Some(spec), args))
+}
+
+fn create_in<C: ChareStruct>(
+    pe: &Pe,
+    layout: Layout,
+    map: Option<crate::location::maps::MapSpec>,
+    args: impl Message,
+) -> CollectionRef {
+    let (kind, shape) = match layout {
+        Layout::Group => (Kind::Group, Index::from(pe.num_pes)),
+        Layout::Array(shape) => {
+            assert!(
+                shape.volume() <= u64::from(u32::MAX),
+                "charm-rs: an array of shape {shape} has more than 2^32 - 1 elements, the most a collection can have"
+            );
+            (Kind::Array, shape)
+        }
+        Layout::Sparse(ndims) => {
+            assert!(
+                (1..=crate::index::MAX_DIMS).contains(&ndims),
+                "charm-rs: a sparse array's indices have 1 to {} coordinates, not {ndims}",
+                crate::index::MAX_DIMS
+            );
+            (Kind::Sparse, Index::new(&vec![0; ndims]))
+        }
+        Layout::Single(on) => {
+            let target = match on {
+                Some(p) => {
+                    assert!(
+                        p < pe.num_pes,
+                        "charm-rs: cannot place a {} on PE {p}: the job has {} PEs",
+                        C::NAME,
+                        pe.num_pes
+                    );
+                    p as u32
+                }
+                None => local(|l| {
+                    let n = l.next_single.get();
+                    l.next_single.set(n.wrapping_add(1));
+                    n % pe.num_pes as u32
+                }),
+            };
+            (Kind::Single { pe: target }, Index::from(1))
+        }
+    };
+    let mapped = map.is_some();
+    let meta = CollectionMeta {
+        id: service::new_collection_id(pe),
+        type_id: C::TYPE_ID,
+        kind,
+        shape,
+        num_pes: pe.num_pes as u32,
+        dynamic: C::MIGRATABLE || mapped || matches!(kind, Kind::Sparse),
+        mapped,
+    };
+    if let Some(spec) = &map {
+        // The creator knows the map at once: insertions and proxies made here right away find
+        // their homes.
+        match spec.rebuild() {
+            Ok(m) => location::maps::install(meta.id, m),
+            Err(e) => panic!("charm-rs: {e}"),
+        }
+    }
+    let creation = Creation { meta, map };
+    if let Kind::Single { pe: target } = kind {
+        pe.route(
+            target as usize,
+            create_env(&creation, Body::Typed(Box::new(args))),
+        );
+    } else {
+        let w = WireBody::new(codec::encode_to_buf(|e| args.encode(e)));
+        // Every PE knows a dynamic collection from the start: its elements may move anywhere,
+        // and its reductions and broadcasts span every PE.
+        let to: Vec<u32> = if meta.dynamic {
+            (0..meta.num_pes).collect()
+        } else {
+            location::hosting_pes(&meta).collect()
+        };
+        for p in to {
+            pe.route(p as usize, create_env(&creation, Body::Wire(w.clone())));
+        }
+    }
+    CollectionRef { meta }
+}
+
+fn create_env(creation: &Creation, body: Body) -> Envelope {
     let dest = Dest {
         handler: CREATE,
         entry: 0,
-        addr: codec::serde_addr(&meta),
+        addr: codec::serde_addr(creation),
     };
     Envelope::new(dest, body)
 }
@@ -310,7 +369,7 @@ fn broadcast_reply_in<W: Value, A: Message>(
         // One reply per hosting PE; for a collection whose elements move, replies count the
         // elements they cover.
         let parts = if coll.meta.dynamic {
-            coll.len() as u32
+            crate::future::table::UNKNOWN // PE 0 tells it when it numbers the broadcast
         } else {
             coll.hosting_pes().count() as u32
         };
@@ -402,6 +461,6 @@ pub fn this_index() -> Index {
             .get()
             .expect("charm-rs: this_index() can only be called inside a chare");
         let meta = current_meta(pe).expect("charm-rs: current collection is not on this PE");
-        Index::from_linear(ctx.elem, &meta.shape)
+        meta.index_of(ctx.elem)
     })
 }

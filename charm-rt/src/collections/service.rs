@@ -22,6 +22,10 @@ pub(crate) const CREATE: HandlerId = HandlerId(3);
 pub(crate) const MIGRATE: HandlerId = HandlerId(9);
 /// An element arriving from another PE; address: collection, position; body: its state.
 pub(crate) const MOVE_IN: HandlerId = HandlerId(10);
+/// A step of a sparse array's insertion phase; entry: the step; address: the collection, ...
+pub(crate) const PHASE: HandlerId = HandlerId(13);
+/// An insertion into a sparse array; address: collection, key; body: constructor arguments.
+pub(crate) const INSERT: HandlerId = HandlerId(14);
 
 /// Turns a PE's gathered results into the reply message.
 pub(crate) type GatherFinish = fn(Box<dyn std::any::Any>) -> Box<dyn crate::message::ErasedMessage>;
@@ -68,6 +72,8 @@ pub(crate) struct Local {
     pub next_seq: Cell<u64>,
     /// Where the next single chare without a chosen PE goes.
     pub next_single: Cell<u32>,
+    /// Insertions this PE sent to each sparse array in its current phase.
+    pub inserts_sent: RefCell<IdMap<CollectionId, u64>>,
 }
 
 impl Local {
@@ -80,6 +86,7 @@ impl Local {
             constructing: Cell::new(None),
             next_seq: Cell::new(0),
             next_single: Cell::new(0),
+            inserts_sent: RefCell::new(IdMap::with_hasher(BuildHasherDefault::new())),
         }
     }
 }
@@ -109,6 +116,14 @@ pub(crate) fn register(s: &mut Services) {
         MOVE_IN,
         Handler::new("element move", super::migrate::arrived),
     );
+    s.handle(
+        PHASE,
+        Handler::new("insertion phase", super::sparse::phase_arrived),
+    );
+    s.handle(
+        INSERT,
+        Handler::new("insertion", super::sparse::insert_arrived),
+    );
     s.hooks.start.push(|pe| {
         local(|l| {
             l.next_seq.set(0);
@@ -118,6 +133,7 @@ pub(crate) fn register(s: &mut Services) {
     s.hooks.shutdown.push(|_| {
         // Chares are dropped here, on their PE's thread (they may be `!Send`).
         let (colls, last, pending, gathers) = local(|l| {
+            l.inserts_sent.borrow_mut().clear();
             (
                 std::mem::take(&mut *l.collections.borrow_mut()),
                 l.last.borrow_mut().take(),

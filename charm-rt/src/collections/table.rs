@@ -1,6 +1,7 @@
 //! The elements a PE hosts for one collection.
 
 use super::chare::ChareObject;
+use super::members::Members;
 use super::meta::CollectionMeta;
 use crate::ids::{ElemKey, EntryId};
 use crate::location::LocalElements;
@@ -70,6 +71,26 @@ pub(crate) struct LocalCollection {
     pub red_counts: RefCell<std::collections::BTreeMap<u32, u32>>,
     /// Dynamic collections: the broadcasts this PE saw (see `bcast`).
     pub bcast: Broadcasts,
+    /// Dynamic collections: who belongs (PE 0 hears of every change; see `members`).
+    pub members: RefCell<Members>,
+    /// Sparse arrays: this PE's part of the insertion phases (see `sparse`).
+    pub inserts: Inserts,
+}
+
+/// A PE's part of a sparse array's insertion phases.
+#[derive(Default)]
+pub(crate) struct Inserts {
+    /// Insertions this PE received in the current phase (those it sent are counted per
+    /// collection in the service, since a PE may insert before the collection reaches it).
+    pub received: Cell<u64>,
+    /// Elements made here in the current phase (they start at the phase's first reduction).
+    pub new_here: Cell<u64>,
+    /// What this PE reported for the last counting wave of the phase.
+    pub reported: Cell<u64>,
+    /// The highest reduction number an element here reached (where new elements start).
+    pub red_hwm: Cell<u32>,
+    /// PE 0: the counting wave under way and its replies so far.
+    pub wave: RefCell<super::sparse::Wave>,
 }
 
 /// A broadcast a PE keeps: its number, entry method, reply address and arguments.
@@ -84,9 +105,44 @@ pub(crate) struct Broadcasts {
     pub latest: Cell<u32>,
     /// The last broadcasts that reached this PE, for elements that arrive having missed them.
     pub kept: RefCell<VecDeque<KeptBroadcast>>,
+    /// PE 0: broadcasts that wait for an insertion phase to close.
+    pub held: RefCell<Vec<crate::message::Envelope>>,
+    /// PE 0: recent broadcasts with a reply, whose count an element that leaves reduces.
+    pub replies: RefCell<VecDeque<(u32, crate::message::FutureId)>>,
 }
 
 impl LocalCollection {
+    /// This PE's part of a collection: the elements `here`, in `slots` (by slot).
+    pub(crate) fn new(
+        meta: CollectionMeta,
+        here: LocalElements,
+        slots: Vec<Slot>,
+        type_name: &'static str,
+        tree: crate::reduction::state::TreePlace,
+    ) -> Self {
+        let members = match crate::location::size(&meta) {
+            Some(n) => Members::fixed(u64::from(n)),
+            None => Members::sparse(),
+        };
+        let c = LocalCollection {
+            meta,
+            table: RefCell::new(ElemTable { here, slots }),
+            type_name,
+            tree,
+            waits: RefCell::new(Default::default()),
+            moves_pending: Cell::new(false),
+            arriving: RefCell::new(Default::default()),
+            red_counts: RefCell::new(Default::default()),
+            bcast: Default::default(),
+            members: RefCell::new(members),
+            inserts: Default::default(),
+        };
+        if meta.dynamic && c.len() > 0 {
+            c.red_counts.borrow_mut().insert(0, c.len() as u32);
+        }
+        c
+    }
+
     /// The slot of the element at row-major position `elem`, if it is here.
     #[inline]
     pub(crate) fn slot_of(&self, elem: ElemKey) -> Option<usize> {

@@ -54,15 +54,27 @@ pub(crate) fn dest(id: FutureId) -> Dest {
     Dest::two(FUTURE, 0, a, b)
 }
 
+/// In a future message's third address word: set how many values the future expects.
+const SET: u64 = 1 << 62;
+/// In a future message's third address word: the future expects this many fewer values.
+const FEWER: u64 = 1 << 61;
+
 fn arrived(pe: &Pe, env: Envelope) {
     if let Addr::Words(w) = &env.dest.addr {
-        let &[a, b, weight] = &w[..] else {
+        let &[a, b, word] = &w[..] else {
             pe.malformed(
                 &env,
                 CodecError(format!("future address of {} words", w.len())),
             );
         };
-        return deposit_counted(pe, FutureId::from_words(a, b), env.body, weight as u32);
+        let id = FutureId::from_words(a, b);
+        let n = word as u32;
+        return match word & (SET | FEWER) {
+            0 => deposit_counted(pe, id, env.body, n),
+            SET => change(pe, id, |t| t.set_expected(id, n)),
+            FEWER => change(pe, id, |t| t.expect_fewer(id, n)),
+            _ => pe.malformed(&env, CodecError("future control word".into())),
+        };
     }
     let (a, b) = pe.address(&env);
     deposit(pe, FutureId::from_words(a, b), env.body)
@@ -91,6 +103,49 @@ pub(crate) fn send(pe: &Pe, id: FutureId, msg: Box<dyn ErasedMessage>) {
         deposit(pe, id, Body::Typed(msg));
     } else {
         pe.route(id.pe as usize, Envelope::new(dest(id), Body::Typed(msg)));
+    }
+}
+
+/// Tells future `id` how many values it expects (its creator could not know: a broadcast reply
+/// of a collection whose membership changes).
+pub(crate) fn set_expected(pe: &Pe, id: FutureId, n: u32) {
+    control(pe, id, SET | u64::from(n), |t| t.set_expected(id, n))
+}
+
+/// Tells future `id` it expects `by` fewer values.
+pub(crate) fn expect_fewer(pe: &Pe, id: FutureId, by: u32) {
+    control(pe, id, FEWER | u64::from(by), |t| t.expect_fewer(id, by))
+}
+
+fn control(
+    pe: &Pe,
+    id: FutureId,
+    word: u64,
+    local: impl FnOnce(&mut FutureTable) -> Result<Deposit, String>,
+) {
+    if id.pe as usize == pe.id {
+        return change(pe, id, local);
+    }
+    let [a, b] = id.to_words();
+    let dest = Dest {
+        handler: FUTURE,
+        entry: 0,
+        addr: Addr::from_words(&[a, b, word]),
+    };
+    pe.route(id.pe as usize, Envelope::new(dest, Body::Empty));
+}
+
+fn change(pe: &Pe, _id: FutureId, f: impl FnOnce(&mut FutureTable) -> Result<Deposit, String>) {
+    let r = table(|t| f(&mut t.borrow_mut()));
+    woke(pe, r)
+}
+
+fn woke(pe: &Pe, r: Result<Deposit, String>) {
+    match r {
+        Ok(Deposit::Complete(Some(Waiter::Task(key)))) => pe.make_ready(key),
+        Ok(Deposit::Complete(Some(Waiter::Waker(w)))) => w.wake(),
+        Ok(_) => {}
+        Err(msg) => pe.abort(&msg),
     }
 }
 

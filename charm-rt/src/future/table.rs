@@ -65,6 +65,9 @@ pub(crate) enum Deposit {
 
 const RECENT: usize = 1024;
 
+/// What a future expects before it is told how many values (see `set_expected`).
+pub(crate) const UNKNOWN: u32 = u32::MAX;
+
 impl FutureTable {
     pub(crate) const fn new(pe: usize) -> Self {
         FutureTable {
@@ -90,6 +93,7 @@ impl FutureTable {
             expected > 0,
             "charm-rs: a future must expect at least one value"
         );
+        // (`UNKNOWN` expected values: a broadcast reply whose count the root sets later.)
         let pending = Pending {
             expected,
             received: 0,
@@ -156,6 +160,43 @@ impl FutureTable {
     #[cfg(test)]
     pub(crate) fn deposit(&mut self, id: FutureId, body: Body) -> Result<Deposit, String> {
         self.deposit_counted(id, body, 1)
+    }
+
+    /// Sets how many values the future expects (a broadcast reply created before anyone knew
+    /// how many elements it covers); it may be complete at once.
+    pub(crate) fn set_expected(&mut self, id: FutureId, n: u32) -> Result<Deposit, String> {
+        self.change_expected(id, |_| n)
+    }
+
+    /// Expects `by` fewer values (elements that will never answer).
+    pub(crate) fn expect_fewer(&mut self, id: FutureId, by: u32) -> Result<Deposit, String> {
+        self.change_expected(id, |e| e.saturating_sub(by))
+    }
+
+    fn change_expected(
+        &mut self,
+        id: FutureId,
+        f: impl FnOnce(u32) -> u32,
+    ) -> Result<Deposit, String> {
+        let Some(p) = self.pending_mut(id) else {
+            // Complete already, or abandoned and released: nothing waits.
+            return Ok(Deposit::Discarded);
+        };
+        p.expected = f(p.expected);
+        if p.received > p.expected {
+            return Err(format!(
+                "{} received more values than it expects",
+                self.describe(id)
+            ));
+        }
+        if p.received < p.expected {
+            return Ok(Deposit::Stored);
+        }
+        if p.abandoned {
+            self.release(id);
+            return Ok(Deposit::Discarded);
+        }
+        Ok(Deposit::Complete(p.waiter.take()))
     }
 
     /// Stores a value that covers `weight` of the values the future expects.

@@ -16,6 +16,7 @@
 //! being inserted or migrating in).
 
 mod local;
+pub(crate) mod maps;
 pub(crate) mod placement;
 
 pub(crate) use local::LocalElements;
@@ -71,9 +72,13 @@ pub(crate) fn carry_in(pe: &Pe, coll: CollectionId, elem: ElemKey, carried: &[(u
 /// Where this PE knows an element to be, off its static map.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Known {
+    /// Its PE, or [`GONE`].
     pub pe: u32,
     pub epoch: Epoch,
 }
+
+/// In a record: the element was destroyed.
+pub(crate) const GONE: u32 = u32::MAX;
 
 /// What to do with a message that arrived for an element.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -84,8 +89,11 @@ pub(crate) enum Arrival {
     Forward(u32),
     /// This PE does not know where it is: send the message to its home, which always knows.
     ToHome(u32),
-    /// A record says it is here but it has not arrived yet: keep the message until it does.
+    /// A record says it is here but it has not arrived yet, or it is a sparse array's index not
+    /// inserted yet and this is its home: keep the message until it comes.
     Wait,
+    /// It was destroyed.
+    Gone,
     /// This is its home, it never left, and it is not here: the message is wrong.
     Missing,
 }
@@ -112,6 +120,7 @@ pub(crate) fn register(s: &mut Services) {
         RECORDS.with(|r| r.borrow_mut().clear());
         RECORD_COUNT.with(|c| c.set(0));
         PINS.with(|p| p.borrow_mut().clear());
+        maps::clear();
     });
 }
 
@@ -146,7 +155,7 @@ fn location_arrived(pe: &Pe, env: Envelope) {
         pe: env.dest.entry,
         epoch: Epoch(epoch as u32),
     };
-    if at.pe as usize >= pe.num_pes {
+    if at.pe as usize >= pe.num_pes && at.pe != GONE {
         pe.abort(&format!(
             "malformed location update: PE {} in a job of {}",
             at.pe, pe.num_pes
@@ -171,7 +180,8 @@ pub(crate) fn route(coll: CollectionId, elem: ElemKey, hint: u32) -> u32 {
     if RECORD_COUNT.with(Cell::get) == 0 {
         return hint;
     }
-    known(coll, elem).map_or(hint, |k| k.pe)
+    // A destroyed element: the message goes where a tombstone reports it.
+    known(coll, elem).map_or(hint, |k| if k.pe == GONE { hint } else { k.pe })
 }
 
 /// Where this PE knows the element to be, if off its static map.
@@ -216,24 +226,50 @@ pub(crate) fn arrival(
 pub(crate) fn elsewhere(pe: &Pe, meta: &CollectionMeta, elem: ElemKey) -> Arrival {
     let me = pe.id as u32;
     match known(meta.id, elem) {
+        Some(k) if k.pe == GONE => Arrival::Gone,
         Some(k) if k.pe != me => Arrival::Forward(k.pe),
         Some(_) => Arrival::Wait,
         None => match home(meta, elem) {
             h if h != me => Arrival::ToHome(h),
+            _ if matches!(meta.kind, crate::collections::Kind::Sparse) => Arrival::Wait,
             _ => Arrival::Missing,
         },
     }
 }
 
-/// The PE the static map gives element `elem`.
+/// The home of element `elem`: the PE its map (the layout's, or the user's) puts it on first.
 #[inline]
 pub(crate) fn home(meta: &CollectionMeta, elem: ElemKey) -> u32 {
+    if meta.mapped {
+        return mapped_home(meta, elem);
+    }
     placement::pe_of(meta, elem)
 }
 
-/// The elements the static map puts on `pe`.
+#[cold]
+fn mapped_home(meta: &CollectionMeta, elem: ElemKey) -> u32 {
+    match maps::home(meta.id, meta.index_of(elem), meta.num_pes as usize) {
+        Some(Ok(pe)) => pe,
+        Some(Err(e)) => crate::scheduler::with_pe(|pe| pe.abort(&e)),
+        // The collection's creation (with its map) has not reached this PE: its creator knows.
+        None => meta.id.creator(),
+    }
+}
+
+/// The elements the map puts on `pe` at creation.
 pub(crate) fn initial_elements(meta: &CollectionMeta, pe: u32) -> LocalElements {
-    LocalElements::run(placement::local_range(meta, pe))
+    if !meta.mapped {
+        return LocalElements::run(placement::local_range(meta, pe));
+    }
+    let mut here = LocalElements::run(0..0);
+    let n = placement::size(meta).unwrap_or(0);
+    for key in 0..u64::from(n) {
+        if home(meta, key) == pe {
+            let slot = here.free_slot();
+            here.insert(key, slot);
+        }
+    }
+    here
 }
 
 /// The PEs a broadcast or reduction over the collection involves, in increasing order.
@@ -241,8 +277,8 @@ pub(crate) fn hosting_pes(meta: &CollectionMeta) -> impl Iterator<Item = u32> + 
     placement::hosting_pes(meta)
 }
 
-/// Number of elements in the collection.
-pub(crate) fn size(meta: &CollectionMeta) -> u32 {
+/// Number of elements in the collection, when its layout fixes it (not a sparse array's).
+pub(crate) fn size(meta: &CollectionMeta) -> Option<u32> {
     placement::size(meta)
 }
 

@@ -5,12 +5,13 @@ use crate::collections::{CollectionMeta, Kind};
 use crate::ids::ElemKey;
 use std::ops::Range;
 
-/// Number of elements.
-pub(crate) fn size(meta: &CollectionMeta) -> u32 {
+/// Number of elements, when the layout fixes it (not for a sparse array).
+pub(crate) fn size(meta: &CollectionMeta) -> Option<u32> {
     match meta.kind {
-        Kind::Single { .. } => 1,
-        Kind::Group => meta.num_pes,
-        Kind::Array => meta.shape.volume() as u32,
+        Kind::Single { .. } => Some(1),
+        Kind::Group => Some(meta.num_pes),
+        Kind::Array => Some(meta.shape.volume() as u32),
+        Kind::Sparse => None,
     }
 }
 
@@ -23,6 +24,13 @@ pub(crate) fn pe_of(meta: &CollectionMeta, elem: ElemKey) -> u32 {
         Kind::Array => {
             let n = meta.shape.volume();
             ((elem * u64::from(meta.num_pes)) / n) as u32
+        }
+        // Round robin (Charm++'s RRMap): by coordinate for one dimension, by a hash of the index
+        // for more.
+        Kind::Sparse if meta.shape.ndims() == 1 => (elem % u64::from(meta.num_pes)) as u32,
+        Kind::Sparse => {
+            let h = (elem ^ (elem >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            ((h ^ (h >> 32)) % u64::from(meta.num_pes)) as u32
         }
     }
 }
@@ -46,6 +54,7 @@ pub(crate) fn local_range(meta: &CollectionMeta, pe: u32) -> Range<ElemKey> {
             let hi = ((u64::from(pe) + 1) * n).div_ceil(p);
             lo..hi
         }
+        Kind::Sparse => 0..0,
     }
 }
 
@@ -68,6 +77,7 @@ mod tests {
             shape: Index::from(n),
             num_pes: pes,
             dynamic: false,
+            mapped: false,
         }
     }
 

@@ -223,6 +223,8 @@ pub(crate) fn contribute(
         decrement(&mut counts, k);
         *counts.entry(k.wrapping_add(1)).or_insert(0) += 1;
     }
+    let hwm = &c.inserts.red_hwm;
+    hwm.set(hwm.get().max(k.wrapping_add(1)));
     let coll = c.meta.id;
     let me = pe.id as u32;
     let late = with(|d| {
@@ -303,6 +305,8 @@ pub(crate) fn element_left(pe: &Pe, c: &LocalCollection, red_seq: u32) {
 /// An element whose next reduction is `red_seq` arrived on this PE.
 pub(crate) fn element_arrived(c: &LocalCollection, red_seq: u32) {
     *c.red_counts.borrow_mut().entry(red_seq).or_insert(0) += 1;
+    let hwm = &c.inserts.red_hwm;
+    hwm.set(hwm.get().max(red_seq));
 }
 
 /// Sends reduction `k` on if this PE is done with it (or completes it at the root).
@@ -338,12 +342,15 @@ fn check(pe: &Pe, c: &LocalCollection, k: u32) {
     }
 }
 
-/// At the root: completes reduction `k` once its partials count every element.
+/// At the root: completes reduction `k` once its partials count every element that takes part.
 fn complete_if_counted(pe: &Pe, c: &LocalCollection, k: u32) {
     let coll = c.meta.id;
-    let expected = u64::from(crate::location::size(&c.meta));
+    // Not while an insertion phase is open: the count is not final.
+    let Some(expected) = c.members.borrow().expected(k) else {
+        return;
+    };
     let total = with(|d| d.states.get(&(coll, k)).map_or(0, State::total));
-    if total < expected {
+    if total < expected || total == 0 {
         return;
     }
     if total > expected {
@@ -356,6 +363,22 @@ fn complete_if_counted(pe: &Pe, c: &LocalCollection, k: u32) {
     match st.ops.clone() {
         Some(ops) => finish(pe, coll, k, &ops, st),
         None => hand_over(pe, coll, k, st),
+    }
+}
+
+/// At the root: the collection's membership changed (a phase closed, an element left): the
+/// reductions it held may be complete now.
+pub(crate) fn members_changed(pe: &Pe, c: &LocalCollection) {
+    let coll = c.meta.id;
+    let open: Vec<u32> = with(|d| {
+        d.states
+            .keys()
+            .filter(|(s, _)| *s == coll)
+            .map(|&(_, k)| k)
+            .collect()
+    });
+    for k in open {
+        complete_if_counted(pe, c, k);
     }
 }
 

@@ -157,6 +157,12 @@ fn next_reduction(pe: &Pe) -> (Rc<LocalCollection>, u32) {
     let off = coll
         .slot_of(ctx.elem)
         .expect("charm-rs: internal error: the contributing element is not on its PE");
+    if coll.table.borrow().slots[off].red_seq.get() == crate::collections::sparse::PENDING {
+        panic!(
+            "charm-rs: an element of a sparse {} array contributed to a reduction before done_inserting() counted it",
+            coll.type_name
+        );
+    }
     let seq = coll.next_red_seq(off);
     (coll, seq)
 }
@@ -202,6 +208,11 @@ pub(crate) fn contribute_all<T: Reducible>(value: T, op: Reducer<T>) -> Allreduc
 /// An element whose next reduction is `red_seq` left this PE.
 pub(crate) fn element_left(pe: &Pe, c: &LocalCollection, red_seq: u32) {
     super::dynamic::element_left(pe, c, red_seq)
+}
+
+/// The membership of a collection changed (PE 0): held reductions may complete.
+pub(crate) fn members_changed(pe: &Pe, c: &LocalCollection) {
+    super::dynamic::members_changed(pe, c)
 }
 
 /// An element whose next reduction is `red_seq` arrived on this PE.

@@ -5,7 +5,6 @@ use super::table::{self, LocalSection, Waiting};
 use super::SectionRef;
 use crate::collections::callback::Callback;
 use crate::future::{Future, FutureWait};
-use crate::index::Index;
 use crate::reduction::ops::{Acc, GatherOps, NopOps, Ops, PlainOps};
 use crate::reduction::state::{contribute_all_in, contribute_in, Scope, Target};
 use crate::reduction::{Reducer, Reducible};
@@ -28,10 +27,7 @@ fn generic(target: Target, make: impl FnOnce(u32) -> (Rc<dyn Ops>, Acc) + 'stati
 /// Why `ctx` may not contribute to `s`.
 fn not_member(_: &Pe, ctx: ElemCtx, s: &SectionRef) -> String {
     let (name, index) = match crate::collections::service::lookup(ctx.coll).as_deref() {
-        Some(c) => (
-            c.type_name,
-            Index::from_linear(ctx.elem, &c.meta.shape).to_string(),
-        ),
+        Some(c) => (c.type_name, c.meta.index_of(ctx.elem).to_string()),
         None => ("<unknown>", format!("#{}", ctx.elem)),
     };
     format!(
