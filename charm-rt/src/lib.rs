@@ -119,6 +119,13 @@ pub mod mpi {
     pub use crate::machine::mpi::{TAG_MSG, TAG_SEG};
 }
 
+/// `#[serde(with = "charm_rt::bulk")]` on a `Vec` of plain numbers in a serde type (a
+/// migratable chare's state): written as one byte string, one copy, instead of number by
+/// number.
+pub mod bulk {
+    pub use crate::codec::bulk_serde::{deserialize, serialize};
+}
+
 /// What most programs need: `use charm_rt::prelude::*;`.
 pub mod prelude {
     pub use crate::{chare, exit, my_pe, num_pes, CallError, Future, Index, MultiFuture, Reducer};

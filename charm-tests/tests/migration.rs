@@ -38,6 +38,11 @@ pes_tests! {
             "set_migratable(false)",
         ]);
     };
+    moving_a_section_member_is_an_error_naming_the_section => |pes| {
+        run(BIN, pes, &["in_section"]).assert_code(1).assert_stderr_has(&[
+            "element (2) of migration::Mover cannot move while it is a member of section",
+        ]);
+    };
     moving_to_a_pe_outside_the_job_is_an_error_at_the_caller => |pes| {
         run(BIN, pes, &["bad_pe"]).assert_code(1).assert_stderr_has(&[
             &format!("cannot move a migration::Mover element to PE {pes}: the job has {pes} PEs"),

@@ -17,6 +17,7 @@
 //! that the decoder hands to the receiver as its `Vec` without a copy.
 
 mod body_buf;
+pub(crate) mod bulk_serde;
 mod envelope;
 mod marshal;
 mod segment;

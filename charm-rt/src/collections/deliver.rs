@@ -114,7 +114,7 @@ fn after_dispatch(pe: &Pe, c: &Rc<LocalCollection>, off: usize, ran: bool) {
     if ran && !c.waits.borrow().is_empty() {
         after_element_ran(pe, c, off, true);
     }
-    if c.moves_pending.get() {
+    if c.moves_pending.get() > 0 {
         super::migrate::leave_if_idle(pe, c, off);
     }
 }
@@ -210,12 +210,12 @@ fn entry_name(cell: &RefCell<Option<Box<dyn ChareObject>>>, entry: EntryId) -> &
 pub(super) fn element_stepped(pe: &Pe, ctx: ElemCtx) {
     if let Some(c) = lookup(ctx.coll) {
         let waiting = !c.waits.borrow().is_empty();
-        if waiting || c.moves_pending.get() {
+        if waiting || c.moves_pending.get() > 0 {
             if let Some(slot) = c.slot_of(ctx.elem) {
                 if waiting {
                     after_element_ran(pe, &c, slot, false);
                 }
-                if c.moves_pending.get() {
+                if c.moves_pending.get() > 0 {
                     super::migrate::leave_if_idle(pe, &c, slot);
                 }
             }

@@ -154,8 +154,12 @@ fn mark(pe: &Pe, c: &LocalCollection, slot: usize, elem: ElemKey, to: u32) -> Re
             }
         ));
     }
-    s.move_to.set((to as usize != pe.id).then_some(to));
-    c.moves_pending.set(true);
+    let before = s.move_to.replace((to as usize != pe.id).then_some(to));
+    match (before.is_some(), s.move_to.get().is_some()) {
+        (false, true) => c.moves_pending.set(c.moves_pending.get() + 1),
+        (true, false) => c.moves_pending.set(c.moves_pending.get() - 1),
+        _ => {}
+    }
     Ok(())
 }
 
@@ -186,18 +190,12 @@ pub(crate) fn leave_if_idle(pe: &Pe, c: &Rc<LocalCollection>, slot: usize) {
         }
         to
     };
+    c.moves_pending.set(c.moves_pending.get() - 1);
     if to == DESTROY {
         destroy(pe, c, slot);
     } else {
         emigrate(pe, c, slot, to);
     }
-    let any_left = c
-        .table
-        .borrow()
-        .slots
-        .iter()
-        .any(|s| s.move_to.get().is_some());
-    c.moves_pending.set(any_left);
 }
 
 /// The element in `slot` leaves for PE `to`.
@@ -412,7 +410,7 @@ pub(super) fn arrived(pe: &Pe, env: Envelope) {
     }
     super::deliver::offer_deferred(pe, &c, slot);
     // The hook, or what waited, may have asked it to move on.
-    if c.moves_pending.get() {
+    if c.moves_pending.get() > 0 {
         if let Some(slot) = c.slot_of(moving.elem) {
             leave_if_idle(pe, &c, slot);
         }

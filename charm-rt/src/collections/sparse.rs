@@ -484,7 +484,7 @@ fn close(pe: &Pe, c: &Rc<LocalCollection>, first: u32, last_bcast: u32, made: u6
     }
     c.members.borrow_mut().close(first, made);
     // Elements asked to go or move while the phase was open may now.
-    if c.moves_pending.get() {
+    if c.moves_pending.get() > 0 {
         for (slot, _) in c.elements() {
             super::migrate::leave_if_idle(pe, c, slot);
         }

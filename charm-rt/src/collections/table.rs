@@ -62,8 +62,8 @@ pub(crate) struct LocalCollection {
     pub tree: crate::reduction::state::TreePlace,
     /// Per local element (by slot), what waits on it; empty for most collections.
     pub waits: RefCell<HashMap<usize, ElemWaits>>,
-    /// Some element here asked to move and may be waiting to become idle.
-    pub moves_pending: Cell<bool>,
+    /// How many elements here asked to move (or be destroyed) and wait to become idle.
+    pub moves_pending: Cell<u32>,
     /// Messages for elements on their way here, by position, in arrival order.
     pub arriving: RefCell<HashMap<ElemKey, Vec<crate::message::Envelope>>>,
     /// Dynamic collections: how many elements here have each next reduction number (the
@@ -130,7 +130,7 @@ impl LocalCollection {
             type_name,
             tree,
             waits: RefCell::new(Default::default()),
-            moves_pending: Cell::new(false),
+            moves_pending: Cell::new(0),
             arriving: RefCell::new(Default::default()),
             red_counts: RefCell::new(Default::default()),
             bcast: Default::default(),

@@ -16,6 +16,8 @@ pub(crate) enum LocalElements {
     Map {
         slots: IdMap<ElemKey, u32>,
         positions: Vec<Option<ElemKey>>,
+        /// Free slots (a stack: the last one freed is reused first).
+        free: Vec<u32>,
     },
 }
 
@@ -69,29 +71,52 @@ impl LocalElements {
         (0..n).filter_map(|s| self.position(s).map(|p| (s, p)))
     }
 
-    fn as_map_mut(&mut self) -> (&mut IdMap<ElemKey, u32>, &mut Vec<Option<ElemKey>>) {
+    fn as_map_mut(
+        &mut self,
+    ) -> (
+        &mut IdMap<ElemKey, u32>,
+        &mut Vec<Option<ElemKey>>,
+        &mut Vec<u32>,
+    ) {
         if let LocalElements::Run { first, len } = *self {
             let positions: Vec<Option<ElemKey>> =
                 (first..first + u64::from(len)).map(Some).collect();
             let slots = (first..first + u64::from(len)).zip(0..).collect();
-            *self = LocalElements::Map { slots, positions };
+            *self = LocalElements::Map {
+                slots,
+                positions,
+                free: Vec::new(),
+            };
         }
         match self {
-            LocalElements::Map { slots, positions } => (slots, positions),
+            LocalElements::Map {
+                slots,
+                positions,
+                free,
+            } => (slots, positions, free),
             LocalElements::Run { .. } => unreachable!("converted above"),
         }
     }
 
-    /// Records that the element at `elem` is now here, in `slot` (a slot its owner chose: a
-    /// free one, or the next). Returns `false`, changing nothing, if it was already here or the
-    /// slot is taken.
+    /// Records that the element at `elem` is now here, in `slot` (from [`free_slot`]; any free
+    /// slot or the next one also works). Returns `false`, changing nothing, if it was already
+    /// here or the slot is taken.
+    ///
+    /// [`free_slot`]: LocalElements::free_slot
     pub(crate) fn insert(&mut self, elem: ElemKey, slot: usize) -> bool {
         if self.slot_of(elem).is_some() || self.position(slot).is_some() {
             return false;
         }
-        let (slots, positions) = self.as_map_mut();
+        let (slots, positions, free) = self.as_map_mut();
         if positions.len() <= slot {
+            // Slots skipped over are free.
+            free.extend(positions.len() as u32..slot as u32);
             positions.resize(slot + 1, None);
+        }
+        if free.last() == Some(&(slot as u32)) {
+            free.pop();
+        } else if let Some(i) = free.iter().position(|&f| f == slot as u32) {
+            free.swap_remove(i);
         }
         positions[slot] = Some(elem);
         slots.insert(elem, slot as u32);
@@ -101,20 +126,20 @@ impl LocalElements {
     /// Records that the element at `elem` left this PE; returns the slot it had.
     pub(crate) fn remove(&mut self, elem: ElemKey) -> Option<usize> {
         self.slot_of(elem)?;
-        let (slots, positions) = self.as_map_mut();
+        let (slots, positions, free) = self.as_map_mut();
         let slot = slots.remove(&elem)? as usize;
         positions[slot] = None;
+        free.push(slot as u32);
         Some(slot)
     }
 
-    /// A slot no element uses (the first free one, or the next after the last).
+    /// A slot no element uses (the last one freed, or the next after the last).
     pub(crate) fn free_slot(&self) -> usize {
         match self {
             LocalElements::Run { len, .. } => *len as usize,
-            LocalElements::Map { positions, .. } => positions
-                .iter()
-                .position(Option::is_none)
-                .unwrap_or(positions.len()),
+            LocalElements::Map {
+                positions, free, ..
+            } => free.last().map_or(positions.len(), |&f| f as usize),
         }
     }
 }

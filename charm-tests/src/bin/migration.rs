@@ -16,6 +16,7 @@
 //! - `channel`: a channel's receiving element moves in the middle of a stream;
 //! - `when`: `#[when]` messages that wait for their condition move with the element;
 //! - `pinned`: moving an element that called `set_migratable(false)` is an error;
+//! - `in_section`: moving a member of a section is an error naming the section;
 //! - `bad_pe`: moving to a PE outside the job is an error at the caller.
 
 use charm_rt::prelude::*;
@@ -482,6 +483,14 @@ fn main() {
                 let arr = MoverProxy::new_array(2, 2);
                 arr.elem(1).stay_awaitable().await.expect("stay");
                 arr.elem(1).go((arr.elem(1).pe() + 1) % p);
+                charm_tests::forever().await;
+            }
+            "in_section" => {
+                let arr = MoverProxy::new_array(3, 3);
+                let sec = arr.section([1usize, 2]);
+                // Once the call completed, every PE hosting a member knows the section.
+                sec.call_awaitable(0, 0).await.expect("section call");
+                arr.elem(2).go((arr.elem(2).pe() + 1) % p);
                 charm_tests::forever().await;
             }
             "bad_pe" => {
