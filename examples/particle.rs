@@ -1,16 +1,23 @@
 //! A 2-D particle simulation on a grid of migratable cells (as Charm4py's
 //! `examples/particle/particle.py`): the box is cut into cells, each cell owns the particles
 //! inside it, and in each step every particle takes a random step; those that leave their cell
-//! are sent to one of the eight neighbours (the box wraps around). Cells near one corner start
-//! with many more particles than the rest, so the PEs holding them do most of the work.
+//! are sent to one of the eight neighbours (the box wraps around). The particles start in a blob
+//! inside the part of the box that the block map gives PE 0, so PE 0 does most of the work.
 //!
-//! The simulation runs twice from the same start: once as the map placed the cells, and once with
-//! a manual rebalancing every `k` steps: main asks every cell for its particle count, moves cells
-//! from the busiest PE to the idlest until their loads are close, and waits for the moves. Each
-//! run prints its time per step; the second also how many cells moved.
+//! The simulation runs from the same start several ways and prints the time per step of each:
+//! - as placed by the map, never balanced;
+//! - with a manual rebalancing every `k` steps: main asks every cell for its particle count and
+//!   moves cells from the busiest PE to the idlest until their loads are close;
+//! - with the runtime's load balancing every `k` steps, when a strategy is given at launch
+//!   (`+balancer GreedyRefine`, ...): every cell calls `at_sync()`, and the runtime moves cells
+//!   by the time they measurably spent in their entry methods.
 //!
-//! Run: `cargo run --release --example particle -- +p4 [cells_x cells_y] [steps] [k]`
-//! (defaults: 16 x 16 cells, 60 steps, k = 10); under `mpirun` with the `mpi` feature as well.
+//! Each run also reports the ideal time per step: the work the cells measured themselves
+//! (seconds in their particle loops) divided by the number of PEs.
+//!
+//! Run: `cargo run --release --example particle -- +p2 [+balancer NAME] [cells_x cells_y]
+//! [steps] [k]` (defaults: 16 x 16 cells, 60 steps, k = 10); under `mpirun` with the `mpi`
+//! feature as well.
 
 use charm_rt::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -24,7 +31,7 @@ const BOX: f64 = 100.0;
 const WORK: u32 = 40;
 
 /// One cell of the box and its particles.
-#[chare(migratable)]
+#[chare(migratable, at_sync)]
 #[derive(Serialize, Deserialize)]
 pub struct Cell {
     /// `x0, y0, x1, y1, ...`: moves as one byte string when the cell migrates.
@@ -41,6 +48,10 @@ pub struct Cell {
     /// A running value of the stand-in computation (kept so it is not optimised away).
     energy: f64,
     moves: u32,
+    /// Seconds spent moving particles, over the whole run.
+    work: f64,
+    /// Where the end of the current load-balancing step is reported.
+    resumed: Option<Future<u64>>,
 }
 
 #[chare]
@@ -65,6 +76,8 @@ impl Cell {
             rng,
             energy: 0.0,
             moves: 0,
+            work: 0.0,
+            resumed: None,
         }
     }
 
@@ -81,6 +94,7 @@ impl Cell {
         let nbs = neighbours(here, self.cells);
         let mut out: Vec<Vec<f64>> = vec![Vec::new(); nbs.len()];
         let mut kept = Vec::with_capacity(self.coords.len());
+        let t = std::time::Instant::now();
         for p in self.coords.chunks_exact(2) {
             let x = wrap(p[0] + (uniform(&mut self.rng) - 0.5) * w * 0.2);
             let y = wrap(p[1] + (uniform(&mut self.rng) - 0.5) * h * 0.2);
@@ -100,6 +114,7 @@ impl Cell {
             }
         }
         self.coords = kept;
+        self.work += t.elapsed().as_secs_f64();
         let cells = Self::this_proxy();
         for (nb, particles) in nbs.into_iter().zip(out) {
             cells.elem(nb).arrive(step, particles);
@@ -118,9 +133,27 @@ impl Cell {
         self.finish_if_heard();
     }
 
-    /// This cell's load (its particle count), the PE it is on and how often it moved.
-    pub fn load(&self) -> (u64, usize, u32) {
-        ((self.coords.len() / 2) as u64, my_pe(), self.moves)
+    /// This cell's load (its particle count), the PE it is on, how often it moved and the
+    /// seconds it spent moving particles.
+    pub fn load(&self) -> (u64, usize, u32, f64) {
+        (
+            (self.coords.len() / 2) as u64,
+            my_pe(),
+            self.moves,
+            self.work,
+        )
+    }
+
+    /// Lets the runtime balance the load: `resumed` gets one count per cell once every cell
+    /// resumed, on its new PE.
+    pub fn balance(&mut self, resumed: Future<u64>) {
+        self.resumed = Some(resumed);
+        self.at_sync();
+    }
+
+    fn resume_from_sync(&mut self) {
+        let resumed = self.resumed.take().expect("balance() came first");
+        charm_rt::contribute(1u64, Reducer::Sum, resumed);
     }
 }
 
@@ -154,12 +187,14 @@ fn neighbours((x, y): (usize, usize), (cx, cy): (usize, usize)) -> Vec<(usize, u
     v
 }
 
-/// Many particles near the corner at the origin, few far from it.
+/// A blob of particles centred a quarter of the way along the first axis, inside the half of
+/// the box the block map gives PE 0 on two PEs; a few particles everywhere else.
 fn start_count((x, y): (usize, usize), (cx, cy): (usize, usize)) -> usize {
-    let d = ((x * x + y * y) as f64).sqrt();
-    let max_d = (((cx - 1).pow(2) + (cy - 1).pow(2)) as f64).sqrt() + 1.0;
-    let f = 1.0 - d / max_d;
-    (f * f * MAX_START as f64) as usize + 10
+    let (mx, my) = (cx as f64 / 4.0 - 0.5, cy as f64 / 2.0 - 0.5);
+    let r = cx as f64 / 4.0 + 0.5;
+    let d = ((x as f64 - mx).powi(2) + (y as f64 - my).powi(2)).sqrt();
+    let f = (1.0 - d / r).max(0.0);
+    (f * MAX_START as f64) as usize + 2
 }
 
 fn wrap(v: f64) -> f64 {
@@ -221,14 +256,39 @@ fn imbalance(loads: &[(u64, usize)], pes: usize) -> f64 {
     *pe_load.iter().max().expect("one PE") as f64 * pes as f64 / total.max(1) as f64
 }
 
-/// One simulation; returns the seconds its steps took and the seconds spent rebalancing.
-async fn simulate(cells: (usize, usize), steps: u32, every: Option<u32>) -> (f64, f64) {
+/// How a run keeps the load balanced.
+#[derive(Clone, Copy, PartialEq)]
+enum Balancing {
+    None,
+    /// Main moves cells by their particle counts.
+    Manual,
+    /// The runtime's strategy, from `at_sync()`.
+    AtSync,
+}
+
+/// What a run measured.
+struct Run {
+    /// Seconds of the whole run (steps and balancing).
+    total: f64,
+    /// Seconds per step over the last `every` steps.
+    steady: f64,
+    /// The cells' own work over those steps, per step and PE: the time per step if the work
+    /// were spread perfectly.
+    ideal: f64,
+    /// Seconds spent balancing.
+    balancing: f64,
+}
+
+/// One simulation.
+async fn simulate(cells: (usize, usize), steps: u32, every: u32, how: Balancing) -> Run {
     let pes = num_pes();
     let grid = CellProxy::new_array(cells, cells, 7);
-    let loads = |v: Vec<(u64, usize, u32)>| -> Vec<(u64, usize)> {
-        v.into_iter().map(|(l, pe, _)| (l, pe)).collect()
+    let loads = |v: &[(u64, usize, u32, f64)]| -> Vec<(u64, usize)> {
+        v.iter().map(|&(l, pe, _, _)| (l, pe)).collect()
     };
-    let start = loads(grid.load_ret().await.expect("loads"));
+    let work = |v: &[(u64, usize, u32, f64)]| -> f64 { v.iter().map(|l| l.3).sum() };
+    let first = grid.load_ret().await.expect("loads");
+    let start = loads(&first);
     let total: u64 = start.iter().map(|l| l.0).sum();
     println!(
         "{} particles in {} x {} cells; load of the busiest PE / average: {:.2}",
@@ -237,58 +297,78 @@ async fn simulate(cells: (usize, usize), steps: u32, every: Option<u32>) -> (f64
         cells.1,
         imbalance(&start, pes)
     );
-    let mut stepping = 0.0;
+    let run_start = Instant::now();
     let mut balancing = 0.0;
     let mut t = Instant::now();
     let mut moved = 0;
+    let mut last = (0.0, 0.0); // (seconds, work) of the last reported stretch
+    let mut work_before = work(&first);
     for s in 0..steps {
         let done = Future::new();
         grid.step(s, done);
         assert_eq!(done.await, total, "no particle is lost or duplicated");
         let s = s + 1;
-        let report = every.unwrap_or(10).max(1);
-        if s % report == 0 || s == steps {
-            let n = (s - 1) % report + 1;
+        if s % every == 0 || s == steps {
+            let n = (s - 1) % every + 1;
             let took = t.elapsed().as_secs_f64();
-            stepping += took;
-            let now = loads(grid.load_ret().await.expect("loads"));
+            let now_all = grid.load_ret().await.expect("loads");
+            let now = loads(&now_all);
+            let w = work(&now_all);
+            last = (
+                took / f64::from(n),
+                (w - work_before) / f64::from(n) / pes as f64,
+            );
+            work_before = w;
             println!(
-                "  steps {:>3}-{:<3} {:>8.2} ms/step   busiest PE / average {:.2}",
+                "  steps {:>3}-{:<3} {:>8.2} ms/step (ideal {:>6.2})   busiest PE / average {:.2}",
                 s - n + 1,
                 s,
-                took * 1e3 / f64::from(n),
+                last.0 * 1e3,
+                last.1 * 1e3,
                 imbalance(&now, pes)
             );
-            if every.is_some() && s < steps {
+            if how != Balancing::None && s < steps {
                 let t = Instant::now();
-                let moves = rebalance(&now, pes);
-                moved += moves.len();
-                // A call sent after the move request reaches the cell once it arrived (calls
-                // follow moving elements), so its reply tells that the move is done.
-                let arrived: Vec<_> = moves
-                    .iter()
-                    .map(|&(c, to)| {
-                        let cell = grid.elem((c / cells.1, c % cells.1));
-                        cell.migrate(to);
-                        (cell.load_ret(), to)
-                    })
-                    .collect();
-                for (reply, to) in arrived {
-                    assert_eq!(reply.await.expect("load").1, to, "the cell moved");
-                }
-                let after = loads(grid.load_ret().await.expect("loads"));
+                let what = match how {
+                    Balancing::Manual => {
+                        let moves = rebalance(&now, pes);
+                        moved += moves.len();
+                        // A call sent after the move request reaches the cell once it arrived
+                        // (calls follow moving elements), so its reply tells that the move is
+                        // done.
+                        let arrived: Vec<_> = moves
+                            .iter()
+                            .map(|&(c, to)| {
+                                let cell = grid.elem((c / cells.1, c % cells.1));
+                                cell.migrate(to);
+                                (cell.load_ret(), to)
+                            })
+                            .collect();
+                        for (reply, to) in arrived {
+                            assert_eq!(reply.await.expect("load").1, to, "the cell moved");
+                        }
+                        format!("{} cells moved", moves.len())
+                    }
+                    _ => {
+                        let resumed = Future::new();
+                        grid.balance(resumed);
+                        assert_eq!(resumed.await, (cells.0 * cells.1) as u64);
+                        "by the runtime".to_string()
+                    }
+                };
+                let after = loads(&grid.load_ret().await.expect("loads"));
                 balancing += t.elapsed().as_secs_f64();
                 println!(
-                    "  rebalanced in {:.1} ms: {} cells moved; busiest PE / average now {:.2}",
+                    "  rebalanced in {:.1} ms, {what}; busiest PE / average now {:.2}",
                     t.elapsed().as_secs_f64() * 1e3,
-                    moves.len(),
                     imbalance(&after, pes)
                 );
             }
             t = Instant::now();
         }
     }
-    if every.is_some() {
+    let total_secs = run_start.elapsed().as_secs_f64();
+    if how == Balancing::Manual {
         let total_moves: u32 = grid
             .load_ret()
             .await
@@ -301,7 +381,12 @@ async fn simulate(cells: (usize, usize), steps: u32, every: Option<u32>) -> (f64
             "every requested move happened once"
         );
     }
-    (stepping, balancing)
+    Run {
+        total: total_secs,
+        steady: last.0,
+        ideal: last.1,
+        balancing,
+    }
 }
 
 fn arg<T: std::str::FromStr>(args: &[String], i: usize, default: T) -> T {
@@ -317,18 +402,49 @@ fn main() {
             cells.0 >= 3 && cells.1 >= 3,
             "the grid needs at least 3 x 3 cells"
         );
+        let strategy = charm_rt::lb::balancer();
         println!("particles on {} PEs, {steps} steps", num_pes());
-        println!("as placed by the map:");
-        let (fixed, _) = simulate(cells, steps, None).await;
-        println!("with a rebalancing every {every} steps:");
-        let (balanced, balancing) = simulate(cells, steps, Some(every)).await;
+        let mut runs = vec![
+            ("as placed", Balancing::None),
+            ("manual", Balancing::Manual),
+        ];
+        if strategy.is_some() {
+            runs.push(("at_sync", Balancing::AtSync));
+        }
+        let mut results = Vec::new();
+        for (name, how) in runs {
+            match how {
+                Balancing::None => println!("as placed by the map:"),
+                Balancing::Manual => println!("rebalanced by main every {every} steps:"),
+                Balancing::AtSync => println!(
+                    "balanced by the runtime ({}) every {every} steps:",
+                    strategy.as_deref().unwrap_or("")
+                ),
+            }
+            results.push((name, simulate(cells, steps, every, how).await));
+        }
+        println!();
         println!(
-            "time per step: {:.2} ms as placed, {:.2} ms rebalanced ({:.2}x faster; \
-             rebalancing took {:.1} ms in all)",
-            fixed * 1e3 / f64::from(steps),
-            balanced * 1e3 / f64::from(steps),
-            fixed / balanced,
-            balancing * 1e3
+            "{:<12} {:>10} {:>14} {:>14} {:>16} {:>12}",
+            "run", "total s", "last ms/step", "ideal ms/step", "last / ideal", "balancing ms"
         );
+        let base = results[0].1.total;
+        for (name, r) in &results {
+            let name = if *name == "at_sync" {
+                strategy.clone().unwrap_or_default()
+            } else {
+                name.to_string()
+            };
+            println!(
+                "{:<12} {:>10.3} {:>14.2} {:>14.2} {:>16.2} {:>12.1}   ({:.2}x faster than as placed)",
+                name,
+                r.total,
+                r.steady * 1e3,
+                r.ideal * 1e3,
+                r.steady / r.ideal,
+                r.balancing * 1e3,
+                base / r.total
+            );
+        }
     })
 }

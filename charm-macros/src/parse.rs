@@ -14,6 +14,8 @@ pub(crate) enum Parsed {
 pub(crate) struct StructOptions {
     /// `#[chare(migratable)]`: the chare's state can travel (serde), so elements may move.
     pub migratable: Option<syn::Ident>,
+    /// `#[chare(at_sync)]`: arrays of the chare take part in load balancing (`at_sync()`).
+    pub at_sync: Option<syn::Ident>,
 }
 
 /// Parses the attribute arguments (`migratable` on a struct, nothing on an impl block) and the
@@ -25,7 +27,7 @@ pub(crate) fn parse(attr: TokenStream, item: TokenStream) -> syn::Result<Parsed>
             if !attr.is_empty() {
                 return Err(syn::Error::new(
                     attr.span(),
-                    "#[chare] on an impl block takes no arguments (`migratable` goes on the struct)",
+                    "#[chare] on an impl block takes no arguments (`migratable` and `at_sync` go on the struct)",
                 ));
             }
             Ok(Parsed::Impl(i))
@@ -46,8 +48,15 @@ fn struct_options(attr: TokenStream) -> syn::Result<StructOptions> {
             }
             opts.migratable = meta.path.get_ident().cloned();
             Ok(())
+        } else if meta.path.is_ident("at_sync") {
+            if opts.at_sync.is_some() {
+                return Err(meta.error("`at_sync` is given twice"));
+            }
+            opts.at_sync = meta.path.get_ident().cloned();
+            Ok(())
         } else {
-            Err(meta.error("unknown #[chare] argument: the only one is `migratable`"))
+            Err(meta
+                .error("unknown #[chare] argument: the arguments are `migratable` and `at_sync`"))
         }
     });
     syn::parse::Parser::parse2(parser, attr)?;
@@ -96,14 +105,25 @@ mod tests {
             Ok(Parsed::Struct(
                 _,
                 StructOptions {
-                    migratable: Some(_)
+                    migratable: Some(_),
+                    at_sync: None
+                }
+            ))
+        ));
+        assert!(matches!(
+            parse(quote!(migratable, at_sync), s.clone()),
+            Ok(Parsed::Struct(
+                _,
+                StructOptions {
+                    migratable: Some(_),
+                    at_sync: Some(_)
                 }
             ))
         ));
         let twice = parse(quote!(migratable, migratable), s).err().unwrap();
         assert!(twice.to_string().contains("twice"));
         let on_impl = parse(quote!(migratable), quote!(impl A {})).err().unwrap();
-        assert!(on_impl.to_string().contains("goes on the struct"));
+        assert!(on_impl.to_string().contains("go on the struct"));
     }
 
     #[test]
@@ -116,7 +136,7 @@ mod tests {
         )
         .err()
         .unwrap();
-        assert!(e.to_string().contains("only one is `migratable`"));
+        assert!(e.to_string().contains("are `migratable` and `at_sync`"));
         let e = parse(
             quote!(),
             quote!(

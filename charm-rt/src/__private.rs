@@ -4,7 +4,7 @@
 pub use crate::codec::{encode_to_buf, CodecError, Decoder, Encoder, Pod};
 pub use crate::collections::callback::ArgCoding;
 pub use crate::collections::chare::{
-    not_migratable, pack_state, take_typed, unpack_state, CallCx, ChareObject, ChareStruct,
+    not_migratable, pack_state, take_typed, unpack_state, AtSync, CallCx, ChareObject, ChareStruct,
     DispatchError, Dispatched, Exclusive, ExclusiveChare, Migratable, Registration, Shared,
     SharedChare, StateIn, StateOut,
 };
@@ -19,6 +19,7 @@ pub use crate::future::value::{Bulk, Serde, Value};
 pub use crate::future::{BroadcastReply, Reply};
 pub use crate::ids::{fnv1a32, fnv1a64, EntryId};
 pub use crate::index::Index;
+pub use crate::lb::at_sync as lb_at_sync;
 pub use crate::location::maps::{decode_map, DynMapBox, MapRegistration};
 pub use crate::message::{Body, Message};
 pub use crate::sections::{
@@ -59,7 +60,10 @@ pub fn spawn_entry(cx: &CallCx, method: &'static str, fut: impl Future<Output = 
             },
             fut,
         );
-        pe.spawn(fut, Some(cx.elem), origin)
+        // The element's work is measured (its chare takes part in load balancing): so are its
+        // coroutine's steps. Looked up here rather than carried in every call's context.
+        let timed = crate::collections::service::lookup(cx.elem.coll).is_some_and(|c| c.measured);
+        pe.spawn_timed(fut, Some(cx.elem), origin, timed)
     })
 }
 

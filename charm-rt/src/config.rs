@@ -1,7 +1,7 @@
 //! Job configuration from the command line (`+p4`, `++quiet`) and the environment.
 
 /// How a job runs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Config {
     /// Number of PEs (threads on the multicore layer).
     pub pes: usize,
@@ -12,6 +12,16 @@ pub struct Config {
     /// Per-PE profile of entry methods, printed at exit (`++profile`, `CHARM_PROFILE=1`).
     /// Off by default; the banner warns when it is on.
     pub profile: bool,
+    /// The load-balancing strategy (`+balancer NAME`, `CHARM_BALANCER`); `None`: elements
+    /// that call `at_sync()` resume at once and nothing moves.
+    pub balancer: Option<String>,
+    /// Print what each load-balancing step did (`+LBDebug`).
+    pub lb_debug: bool,
+    /// A strategy's tolerance (`+LBTolerance X`): how far above the average a PE may stay.
+    pub lb_tolerance: Option<f64>,
+    /// What loads are measured in (`+LBTimer wall|cpu`); by default CPU time when the PEs
+    /// outnumber the cores, elapsed time otherwise.
+    pub lb_timer: Option<crate::lb::LoadTimer>,
 }
 
 impl Default for Config {
@@ -21,6 +31,10 @@ impl Default for Config {
             quiet: false,
             pes_given: false,
             profile: false,
+            balancer: None,
+            lb_debug: false,
+            lb_tolerance: None,
+            lb_timer: None,
         }
     }
 }
@@ -57,15 +71,17 @@ impl Config {
             pes,
             quiet: true,
             pes_given: true,
-            profile: false,
+            ..Config::default()
         }
     }
 
     /// Reads runtime options out of the program's arguments and returns the rest for the user's
     /// main function (program name first, like `std::env::args`).
     ///
-    /// Recognised: `+pN` or `+p N` (number of PEs), `++quiet`; environment `CHARM_PES`,
-    /// `CHARM_QUIET=1`. The command line wins over the environment.
+    /// Recognised: `+pN` or `+p N` (number of PEs), `++quiet`, `++profile`, and for load
+    /// balancing `+balancer NAME`, `+LBDebug 1`, `+LBTolerance X`, `+LBTimer wall|cpu`;
+    /// environment `CHARM_PES`, `CHARM_QUIET=1`, `CHARM_PROFILE=1`, `CHARM_BALANCER`. The
+    /// command line wins over the environment.
     pub fn from_args(
         args: impl IntoIterator<Item = String>,
         env: impl Fn(&str) -> Option<String>,
@@ -77,6 +93,9 @@ impl Config {
         }
         if let Some(v) = env("CHARM_PROFILE") {
             cfg.profile = !matches!(v.as_str(), "" | "0" | "false");
+        }
+        if let Some(v) = env("CHARM_BALANCER") {
+            cfg.balancer = (!v.trim().is_empty()).then(|| v.trim().to_string());
         }
         if let Some(v) = env("CHARM_QUIET") {
             cfg.quiet = !matches!(v.as_str(), "" | "0" | "false");
@@ -97,6 +116,43 @@ impl Config {
                 cfg.quiet = true;
             } else if a == "++profile" {
                 cfg.profile = true;
+            } else if a == "+balancer" {
+                let name = it
+                    .next()
+                    .ok_or_else(|| ConfigError("+balancer needs a strategy name".into()))?;
+                if !crate::lb::known_strategy(&name) {
+                    return Err(ConfigError(format!(
+                        "+balancer: no load-balancing strategy named {name:?} (built in: {})",
+                        crate::lb::strategy::BUILTIN_NAMES.join(", ")
+                    )));
+                }
+                cfg.balancer = Some(name);
+            } else if a == "+LBDebug" {
+                // A level, as in Charm++ (`+LBDebug 1`); any level above 0 turns the report on.
+                let v = it.next().unwrap_or_default();
+                let level = v.parse::<u32>().map_err(|_| {
+                    ConfigError(format!("+LBDebug wants a level (`+LBDebug 1`), got `{v}`"))
+                })?;
+                cfg.lb_debug = level > 0;
+            } else if a == "+LBTolerance" {
+                let v = it.next().unwrap_or_default();
+                cfg.lb_tolerance =
+                    Some(v.parse::<f64>().ok().filter(|t| *t >= 1.0).ok_or_else(|| {
+                        ConfigError(format!(
+                            "+LBTolerance wants a number of at least 1, got `{v}`"
+                        ))
+                    })?);
+            } else if a == "+LBTimer" {
+                let v = it.next().unwrap_or_default();
+                cfg.lb_timer = Some(match v.as_str() {
+                    "wall" => crate::lb::LoadTimer::Wall,
+                    "cpu" => crate::lb::LoadTimer::Cpu,
+                    _ => {
+                        return Err(ConfigError(format!(
+                            "+LBTimer wants `wall` or `cpu`, got `{v}`"
+                        )))
+                    }
+                });
             } else {
                 rest.push(a);
             }

@@ -69,6 +69,7 @@ mod globals;
 mod guide;
 mod ids;
 mod index;
+pub mod lb;
 mod location;
 mod machine;
 mod message;

@@ -17,7 +17,8 @@ pub(crate) fn all() -> &'static Services {
         crate::channel::register(&mut s);
         crate::globals::register(&mut s);
         crate::location::register(&mut s);
-        crate::location::set_carriers(vec![crate::channel::carrier()]);
+        crate::lb::register(&mut s);
+        crate::location::set_carriers(vec![crate::channel::carrier(), crate::lb::carrier()]);
         s
     })
 }

@@ -46,6 +46,7 @@ where
     if crate::machine::mpi::launched_by_mpirun() {
         return run_mpi(cfg, main);
     }
+    configure_lb(&cfg, cfg.pes);
     let mut endpoints = multicore::endpoints(cfg.pes).into_iter();
     let first = endpoints.next().expect("at least one PE");
     crate::banner::print(&cfg, &first);
@@ -84,6 +85,18 @@ where
     code
 }
 
+/// The load balancer's options for the job; `pes_here`: how many PEs share this host's cores.
+fn configure_lb(cfg: &Config, pes_here: usize) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    crate::lb::configure(crate::lb::Options {
+        balancer: cfg.balancer.clone(),
+        debug: cfg.lb_debug,
+        tolerance: cfg.lb_tolerance,
+        timer: cfg.lb_timer,
+        oversubscribed: pes_here > cores,
+    });
+}
+
 /// One PE per MPI rank: this thread is the PE.
 #[cfg(feature = "mpi")]
 fn run_mpi<F, Fut>(cfg: Config, main: F) -> i32
@@ -92,6 +105,7 @@ where
     Fut: Future<Output = ()> + 'static,
 {
     let ep = crate::machine::mpi::MpiEndpoint::init();
+    configure_lb(&cfg, crate::machine::mpi::ranks_on_this_host());
     ep.check_same_program(crate::collections::chare::registry_digest());
     crate::banner::print(&cfg, &ep);
     if ep.my_pe() == 0 && cfg.pes_given && cfg.pes != ep.num_pes() {

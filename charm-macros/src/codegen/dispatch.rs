@@ -163,6 +163,30 @@ pub(crate) fn dispatch(m: &ImplModel) -> TokenStream {
             }
         }
     });
+    let resume = m.resume_hook.as_ref().map(|name| {
+        // Spanned at the user's `resume_from_sync`: a chare that is not `#[chare(at_sync)]` is
+        // told so there, at compile time.
+        let check = quote::quote_spanned! {name.span()=>
+            const _: () = ::core::assert!(
+                <#ty as #rt::ChareStruct>::AT_SYNC,
+                "`resume_from_sync` runs after load-balancing steps, which only `#[chare(at_sync)]` chares take part in: add `at_sync` to the struct's #[chare(..)]"
+            );
+        };
+        match m.mode {
+            Mode::Exclusive => quote! {
+                fn resume_from_sync_hook(&mut self) {
+                    #check
+                    self.resume_from_sync();
+                }
+            },
+            Mode::Shared => quote! {
+                fn resume_from_sync_hook(this: &::std::rc::Rc<Self>) {
+                    #check
+                    this.resume_from_sync();
+                }
+            },
+        }
+    });
     quote! {
         impl #tr for #ty {
             // The body is decoded where it lies (`ref mut`): moving it into a local first copied a
@@ -183,6 +207,7 @@ pub(crate) fn dispatch(m: &ImplModel) -> TokenStream {
             }
 
             #hook
+            #resume
         }
     }
 }
@@ -224,6 +249,7 @@ pub(crate) fn construct(m: &ImplModel) -> TokenStream {
                 construct: __charm_construct,
                 unpack: __charm_unpack,
                 migratable: <#ty as #rt::ChareStruct>::MIGRATABLE,
+                at_sync: <#ty as #rt::ChareStruct>::AT_SYNC,
             }
         }
     }

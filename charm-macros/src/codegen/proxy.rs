@@ -60,6 +60,24 @@ pub(crate) fn types(item: &syn::ItemStruct, m: &StructModel) -> TokenStream {
             quote!(),
         ),
     };
+    let at_sync = m.at_sync;
+    let at_sync_impl = at_sync.then(|| {
+        quote! {
+            impl #rt::AtSync for #ident {}
+
+            impl #ident {
+                /// Tells the load balancer that this element has reached a point where it may
+                /// move (Charm++'s `AtSync()`). When every element of its array has called it, the
+                /// runtime balances the load, moves elements, and then runs each element's
+                /// `resume_from_sync` on the PE where it now is. Call it once per step, from an
+                /// entry method or coroutine of this element.
+                #[track_caller]
+                pub fn at_sync(&self) {
+                    #rt::lb_at_sync(<Self as #rt::ChareStruct>::NAME)
+                }
+            }
+        }
+    });
     quote! {
         #[doc = #proxy_doc]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -75,9 +93,11 @@ pub(crate) fn types(item: &syn::ItemStruct, m: &StructModel) -> TokenStream {
                 type ElemProxy = #elem;
                 const NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
                 const TYPE_ID: u64 = #rt::fnv1a64(<Self as #rt::ChareStruct>::NAME);
+                const AT_SYNC: bool = #at_sync;
                 #state
             }
             #migratable_impl
+            #at_sync_impl
 
             impl #rt::serde::Serialize for #proxy {
                 fn serialize<S: #rt::serde::Serializer>(&self, s: S) -> ::core::result::Result<S::Ok, S::Error> {

@@ -21,6 +21,7 @@ pub(crate) fn chare_struct(
     errs.finish(StructModel {
         ident: s.ident.clone(),
         migratable: opts.migratable.clone(),
+        at_sync: opts.at_sync.is_some(),
     })
 }
 
@@ -57,6 +58,8 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
 
     let mut ctor: Option<Ctor> = None;
     let mut migrated_hook = false;
+    let mut resume_hook = None;
+    let mut resume_mut = false;
     let mut entries: Vec<(proc_macro2::TokenStream, Entry)> = Vec::new();
     for it in &item.items {
         let ImplItem::Fn(f) = it else { continue };
@@ -91,8 +94,14 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
             continue;
         }
         if sig.ident == "migrated" && receiver.is_some() {
-            check_migrated_hook(f, &mut errs);
+            check_hook(f, HOOK_MIGRATED, &mut errs);
             migrated_hook = true;
+            continue;
+        }
+        if sig.ident == "resume_from_sync" && receiver.is_some() {
+            check_hook(f, HOOK_RESUME, &mut errs);
+            resume_hook = Some(sig.ident.clone());
+            resume_mut = receiver.and_then(shared_or_mut_receiver).unwrap_or(false);
             continue;
         }
         let not_entry = matches!(f.vis, syn::Visibility::Inherited) || receiver.is_none();
@@ -144,6 +153,12 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
     }
 
     let mode = cross::mode_of(&entries, &mut errs);
+    if let (Some(hook), super::Mode::Shared, true) = (&resume_hook, &mode, resume_mut) {
+        errs.push(
+            hook,
+            "in a chare with async entry methods, `resume_from_sync` takes `&self` (a coroutine may hold the chare when it runs)",
+        );
+    }
     let plain: Vec<&Entry> = entries
         .iter()
         .map(|(_, e)| e)
@@ -175,15 +190,35 @@ pub(crate) fn chare_impl(item: &syn::ItemImpl) -> syn::Result<ImplModel> {
         entries: entries.into_iter().map(|(_, e)| e).collect(),
         mode,
         migrated_hook,
+        resume_hook,
     })
 }
 
+/// What a hook the runtime calls is named, and how it must be written.
+struct Hook {
+    name: &'static str,
+    what: &'static str,
+}
+
 /// `fn migrated(&mut self)` (or `&self` in a chare with coroutines) runs on the element's new PE
-/// after a move: not an entry method, no arguments, nothing returned, not async.
-fn check_migrated_hook(f: &syn::ImplItemFn, errs: &mut Errors) {
+/// after a move.
+const HOOK_MIGRATED: Hook = Hook {
+    name: "the `migrated` hook",
+    what: "`migrated` is the hook run after the element moved: write it as \
+           `fn migrated(&mut self)` (or `&self`), private, without arguments or a return value",
+};
+
+/// `fn resume_from_sync(&mut self)` (or `&self`) runs after each load-balancing step.
+const HOOK_RESUME: Hook = Hook {
+    name: "the `resume_from_sync` hook",
+    what: "`resume_from_sync` is the hook run after a load-balancing step: write it as \
+           `fn resume_from_sync(&mut self)` (or `&self`), private, without arguments or a return value",
+};
+
+/// A hook is not an entry method: private, no arguments, nothing returned, not async.
+fn check_hook(f: &syn::ImplItemFn, hook: Hook, errs: &mut Errors) {
     let sig = &f.sig;
-    let what = "`migrated` is the hook run after the element moved: write it as \
-                `fn migrated(&mut self)` (or `&self`), private, without arguments or a return value";
+    let what = hook.what;
     if !matches!(f.vis, syn::Visibility::Inherited) {
         errs.push(&f.vis, what);
     }
@@ -201,5 +236,5 @@ fn check_migrated_hook(f: &syn::ImplItemFn, errs: &mut Errors) {
     if !matches!(sig.output, ReturnType::Default) {
         errs.push(&sig.output, what);
     }
-    check_not_generic(sig, "the `migrated` hook", errs);
+    check_not_generic(sig, hook.name, errs);
 }

@@ -28,6 +28,8 @@ pub(crate) struct StructModel {
     pub ident: syn::Ident,
     /// `#[chare(migratable)]`, with the span of the word for errors about the state.
     pub migratable: Option<syn::Ident>,
+    /// `#[chare(at_sync)]`: its arrays take part in load balancing.
+    pub at_sync: bool,
 }
 
 /// How an argument travels.
@@ -109,6 +111,9 @@ pub(crate) struct ImplModel {
     pub mode: Mode,
     /// The chare has `fn migrated(&mut self)` (or `&self`): run after the element moved.
     pub migrated_hook: bool,
+    /// The chare has `fn resume_from_sync(..)`, run after each load-balancing step; its name,
+    /// for errors about a chare that is not `#[chare(at_sync)]`.
+    pub resume_hook: Option<syn::Ident>,
 }
 
 /// Same hash as the runtime's `fnv1a32`.

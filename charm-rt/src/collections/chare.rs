@@ -27,6 +27,8 @@ pub trait ChareStruct: Sized + 'static {
     const TYPE_ID: TypeId;
     /// `#[chare(migratable)]`: elements can move between PEs.
     const MIGRATABLE: bool;
+    /// `#[chare(at_sync)]`: its arrays take part in load balancing.
+    const AT_SYNC: bool;
     /// Writes the chare's state, for a move (migratable chares only).
     fn pack<'a>(&'a self, enc: &mut Encoder<'_, 'a>);
     /// Reads the state written by [`ChareStruct::pack`] (migratable chares only).
@@ -41,6 +43,15 @@ pub trait ChareStruct: Sized + 'static {
     note = "add `#[chare(migratable)]` to the struct `{Self}` and derive `serde::Serialize` and `serde::Deserialize` for it"
 )]
 pub trait Migratable: ChareStruct {}
+
+/// A chare whose arrays take part in load balancing: `#[chare(at_sync)]` on its struct, which
+/// gives its elements `at_sync()` and makes the runtime call their `resume_from_sync` hook.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not take part in load balancing",
+    label = "`{Self}` has no `at_sync`",
+    note = "add `at_sync` to the struct's `#[chare(..)]` (with `migratable` for elements that may move)"
+)]
+pub trait AtSync: ChareStruct {}
 
 /// What a migratable chare's state must be to leave a PE: `serde::Serialize`.
 #[diagnostic::on_unimplemented(
@@ -135,6 +146,8 @@ pub trait ExclusiveChare: ChareStruct {
     fn entry_name(entry: EntryId) -> &'static str;
     /// Runs the chare's `migrated` hook, if it has one (after a move, on the new PE).
     fn after_migration(&mut self) {}
+    /// Runs the chare's `resume_from_sync` hook, if it has one (after a load-balancing step).
+    fn resume_from_sync_hook(&mut self) {}
 }
 
 /// A chare with async entry methods: every method takes `&self`, so a suspended coroutine and
@@ -151,6 +164,8 @@ pub trait SharedChare: ChareStruct {
     fn entry_name(entry: EntryId) -> &'static str;
     /// Runs the chare's `migrated` hook, if it has one (after a move, on the new PE).
     fn after_migration(&mut self) {}
+    /// Runs the chare's `resume_from_sync` hook, if it has one (after a load-balancing step).
+    fn resume_from_sync_hook(_this: &Rc<Self>) {}
 }
 
 /// A chare as the PE stores it.
@@ -172,6 +187,8 @@ pub trait ChareObject: 'static {
     fn pack<'a>(&'a self, enc: &mut Encoder<'_, 'a>);
     /// Runs the `migrated` hook on the new PE.
     fn after_migration(&mut self);
+    /// Runs the `resume_from_sync` hook after a load-balancing step.
+    fn resume_from_sync(&mut self);
 }
 
 /// Holder of an [`ExclusiveChare`].
@@ -201,6 +218,9 @@ impl<C: ExclusiveChare> ChareObject for Exclusive<C> {
     }
     fn after_migration(&mut self) {
         self.0.after_migration()
+    }
+    fn resume_from_sync(&mut self) {
+        self.0.resume_from_sync_hook()
     }
 }
 
@@ -236,6 +256,9 @@ impl<C: SharedChare> ChareObject for Shared<C> {
             None => unreachable!("a chare moves only when no coroutine holds it"),
         }
     }
+    fn resume_from_sync(&mut self) {
+        C::resume_from_sync_hook(&self.0)
+    }
 }
 
 /// Takes the typed arguments out of a same-address-space body.
@@ -260,6 +283,8 @@ pub struct Registration {
     pub unpack: fn(&mut Decoder<'_>) -> Result<Box<dyn ChareObject>, CodecError>,
     /// `#[chare(migratable)]`.
     pub migratable: bool,
+    /// `#[chare(at_sync)]`.
+    pub at_sync: bool,
 }
 
 inventory::collect!(Registration);

@@ -30,7 +30,7 @@ pub(super) fn element(pe: &Pe, env: Envelope) {
     let table = c.table.borrow();
     match table.here.slot_of(elem) {
         Some(slot) => {
-            let ran = dispatch_in(
+            let ran = dispatch_here(
                 pe,
                 &c,
                 &table,
@@ -130,7 +130,46 @@ fn dispatch_once(
     reply: Option<ReplyTo>,
 ) -> bool {
     let table = c.table.borrow();
-    dispatch_in(pe, c, &table, at, entry, body, reply)
+    dispatch_here(pe, c, &table, at, entry, body, reply)
+}
+
+/// [`dispatch_in`], timed for the load balancer when the collection's work is measured (its
+/// chare is `#[chare(at_sync)]`): one branch on the path of every other collection.
+#[inline(always)]
+fn dispatch_here(
+    pe: &Pe,
+    c: &Rc<LocalCollection>,
+    table: &ElemTable,
+    at: (usize, ElemKey),
+    entry: EntryId,
+    body: Body,
+    reply: Option<ReplyTo>,
+) -> bool {
+    if c.measured {
+        dispatch_measured(pe, c, table, at, entry, body, reply)
+    } else {
+        dispatch_in(pe, c, table, at, entry, body, reply)
+    }
+}
+
+#[inline(never)]
+fn dispatch_measured(
+    pe: &Pe,
+    c: &Rc<LocalCollection>,
+    table: &ElemTable,
+    at: (usize, ElemKey),
+    entry: EntryId,
+    body: Body,
+    reply: Option<ReplyTo>,
+) -> bool {
+    let t0 = pe.load.now();
+    let ran = dispatch_in(pe, c, table, at, entry, body, reply);
+    let ctx = ElemCtx {
+        coll: c.meta.id,
+        elem: at.1,
+    };
+    pe.element_ran(ctx, pe.load.now().saturating_sub(t0));
+    ran
 }
 
 /// [`dispatch_once`] with the collection's table already borrowed.
@@ -459,6 +498,7 @@ fn create_local(pe: &Pe, meta: CollectionMeta, body: Body) {
     };
     let slots = elems.into_iter().map(Slot::new).collect();
     let c = Rc::new(LocalCollection::new(meta, here, slots, reg.name, tree));
+    super::migrate::apply_birth_pins(&c);
     let waiting = local(|l| {
         l.collections.borrow_mut().insert(meta.id, c);
         l.pending.borrow_mut().remove(&meta.id)

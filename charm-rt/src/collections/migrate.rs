@@ -79,14 +79,18 @@ pub fn set_migratable(migratable: bool) {
         let ctx = pe.current.get().unwrap_or_else(|| {
             panic!("charm-rs: set_migratable is called from an entry method or coroutine of an element")
         });
-        let c = lookup(ctx.coll)
-            .unwrap_or_else(|| panic!("charm-rs: set_migratable is not for constructors"));
-        let t = c.table.borrow();
-        let slot = t
-            .here
-            .slot_of(ctx.elem)
-            .expect("the running element is here");
-        t.slots[slot].pinned.set(!migratable);
+        let slot = lookup(ctx.coll).and_then(|c| c.slot_of(ctx.elem).map(|s| (c, s)));
+        match slot {
+            Some((c, slot)) => c.table.borrow().slots[slot].pinned.set(!migratable),
+            // In its constructor: the slot is made when the constructor returns.
+            None => local(|l| {
+                let mut pins = l.pinned_at_birth.borrow_mut();
+                pins.retain(|&p| p != (ctx.coll, ctx.elem));
+                if !migratable {
+                    pins.push((ctx.coll, ctx.elem));
+                }
+            }),
+        }
     })
 }
 
@@ -109,7 +113,13 @@ pub(super) fn request_arrived(pe: &Pe, env: Envelope) {
 }
 
 /// Records that the element in `slot` is to move to `to` (or be destroyed), or why it cannot.
-fn mark(pe: &Pe, c: &LocalCollection, slot: usize, elem: ElemKey, to: u32) -> Result<(), String> {
+pub(super) fn mark(
+    pe: &Pe,
+    c: &LocalCollection,
+    slot: usize,
+    elem: ElemKey,
+    to: u32,
+) -> Result<(), String> {
     let what = || format!("element {} of {}", c.meta.index_of(elem), c.type_name);
     let t = c.table.borrow();
     let s = &t.slots[slot];
@@ -525,5 +535,25 @@ pub(crate) fn not_here(pe: &Pe, c: &LocalCollection, elem: ElemKey, env: Envelop
             c.type_name,
             c.meta.id
         )),
+    }
+}
+
+/// Applies `set_migratable(false)` calls made by constructors of this collection's elements.
+pub(crate) fn apply_birth_pins(c: &LocalCollection) {
+    let pins: Vec<ElemKey> = local(|l| {
+        let mut all = l.pinned_at_birth.borrow_mut();
+        let mine = all
+            .iter()
+            .filter(|p| p.0 == c.meta.id)
+            .map(|p| p.1)
+            .collect();
+        all.retain(|p| p.0 != c.meta.id);
+        mine
+    });
+    let t = c.table.borrow();
+    for elem in pins {
+        if let Some(slot) = t.here.slot_of(elem) {
+            t.slots[slot].pinned.set(true);
+        }
     }
 }

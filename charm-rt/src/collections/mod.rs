@@ -1,6 +1,7 @@
 //! Chare collections (single chares, groups, dense arrays) and the untyped proxies that the
 //! generated, typed proxies wrap.
 
+pub(crate) mod balancing;
 mod bcast;
 pub mod callback;
 pub(crate) mod chare;

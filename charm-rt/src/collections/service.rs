@@ -4,7 +4,7 @@
 use super::deliver;
 use super::meta::CollectionMeta;
 use super::table::LocalCollection;
-use crate::ids::CollectionId;
+use crate::ids::{CollectionId, ElemKey};
 use crate::message::{Envelope, FutureId, HandlerId};
 use crate::scheduler::{ElemCtx, Handler, IdMap, Pe, Services};
 use std::cell::{Cell, RefCell};
@@ -68,6 +68,9 @@ pub(crate) struct Local {
     pub gathers: RefCell<IdMap<FutureId, Gather>>,
     /// Collection whose elements are being constructed (not yet in `collections`).
     pub constructing: Cell<Option<CollectionMeta>>,
+    /// Elements that called `set_migratable(false)` in their constructor, before their slot
+    /// existed (applied when it is made).
+    pub pinned_at_birth: RefCell<Vec<(CollectionId, ElemKey)>>,
     /// Next collection (and section) sequence number of this PE.
     pub next_seq: Cell<u64>,
     /// Where the next single chare without a chosen PE goes.
@@ -84,6 +87,7 @@ impl Local {
             last: RefCell::new(None),
             gathers: RefCell::new(IdMap::with_hasher(BuildHasherDefault::new())),
             constructing: Cell::new(None),
+            pinned_at_birth: RefCell::new(Vec::new()),
             next_seq: Cell::new(0),
             next_single: Cell::new(0),
             inserts_sent: RefCell::new(IdMap::with_hasher(BuildHasherDefault::new())),

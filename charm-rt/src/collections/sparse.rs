@@ -173,6 +173,7 @@ pub(super) fn insert_arrived(pe: &Pe, env: Envelope) {
             t.slots[slot] = s;
         }
     }
+    super::migrate::apply_birth_pins(&c);
     let here = Known {
         pe: pe.id as u32,
         epoch: Epoch(epoch),

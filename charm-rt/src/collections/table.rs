@@ -75,6 +75,9 @@ pub(crate) struct LocalCollection {
     pub members: RefCell<Members>,
     /// Sparse arrays: this PE's part of the insertion phases (see `sparse`).
     pub inserts: Inserts,
+    /// The chare type is `#[chare(at_sync)]`: its elements' work is timed for the load
+    /// balancer.
+    pub measured: bool,
 }
 
 /// A PE's part of a sparse array's insertion phases.
@@ -136,6 +139,9 @@ impl LocalCollection {
             bcast: Default::default(),
             members: RefCell::new(members),
             inserts: Default::default(),
+            measured: super::chare::registry()
+                .get(&meta.type_id)
+                .is_some_and(|r| r.at_sync),
         };
         if meta.dynamic && c.len() > 0 {
             c.red_counts.borrow_mut().insert(0, c.len() as u32);

@@ -65,6 +65,9 @@ pub(crate) struct Hooks {
     pub element_stepped: fn(&Pe, ElemCtx),
     /// Resolve a future with `()` (quiescence reached).
     pub resolve: fn(&Pe, FutureId),
+    /// An element whose work is measured ran for this many nanoseconds of the PE's load clock
+    /// (an entry method, or one step of its coroutine).
+    pub element_ran: fn(&Pe, ElemCtx, u64),
 }
 
 fn no_entry_service(pe: &Pe, f: EntryFailure) {
@@ -87,6 +90,7 @@ impl Default for Hooks {
             entry_failed: no_entry_service,
             element_stepped: |_, _| {},
             resolve: no_future_service,
+            element_ran: |_, _, _| {},
         }
     }
 }

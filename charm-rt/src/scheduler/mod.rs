@@ -8,11 +8,13 @@
 mod control;
 mod deliver;
 pub(crate) mod handlers;
+mod load_clock;
 mod profile;
 mod qd;
 mod task;
 
 pub(crate) use handlers::{EntryFailure, Handler, Services};
+pub(crate) use load_clock::ClockKind;
 pub(crate) use task::{Origin, TaskKey};
 
 use crate::codec::{CodecError, Head};
@@ -91,6 +93,8 @@ pub(crate) struct Pe {
     source: Cell<u32>,
     pub profile: profile::Profile,
     pub qd: qd::Qd,
+    /// The clock of load measurements and this PE's idle time on it.
+    pub load: load_clock::LoadClock,
 }
 
 thread_local! {
@@ -155,7 +159,14 @@ impl Pe {
             source: Cell::new(id as u32),
             profile: profile::Profile::new(profile),
             qd: qd::Qd::default(),
+            load: Default::default(),
         })
+    }
+
+    /// An element whose work is measured ran for `ns` nanoseconds of [`Pe::load`]'s clock.
+    #[inline]
+    pub(crate) fn element_ran(&self, ctx: ElemCtx, ns: u64) {
+        (self.services.hooks.element_ran)(self, ctx, ns)
     }
 
     /// Sends an envelope to `to`, keeping it local when `to` is this PE.
@@ -281,6 +292,17 @@ impl Pe {
         elem: Option<ElemCtx>,
         origin: Origin,
     ) {
+        self.spawn_timed(fut, elem, origin, false)
+    }
+
+    /// [`Pe::spawn`]; a `timed` coroutine's steps count towards its element's load.
+    pub(crate) fn spawn_timed(
+        &self,
+        fut: impl Future<Output = ()> + 'static,
+        elem: Option<ElemCtx>,
+        origin: Origin,
+        timed: bool,
+    ) {
         let wake = self.wake.clone();
         let key = self.tasks.borrow_mut().insert(move |key| Task {
             future: Some(Box::pin(fut)),
@@ -288,12 +310,13 @@ impl Pe {
             elem,
             origin,
             queued: true,
+            timed,
         });
         self.ready.borrow_mut().push_back(key);
     }
 
     fn poll_task(&self, key: TaskKey) {
-        let (mut fut, waker, elem, to_caller) = {
+        let (mut fut, waker, elem, to_caller, timed) = {
             let mut tasks = self.tasks.borrow_mut();
             let Some(t) = tasks.get_mut(key) else { return };
             t.queued = false;
@@ -305,8 +328,10 @@ impl Pe {
                 std::mem::replace(&mut t.waker, Waker::noop().clone()),
                 t.elem,
                 matches!(t.origin, Origin::Entry { reply: Some(_), .. }),
+                t.timed,
             )
         };
+        let started = timed.then(|| self.load.now());
         let prev = self.current.replace(elem);
         let prev_polling = self
             .polling
@@ -318,6 +343,9 @@ impl Pe {
         });
         self.polling.set(prev_polling);
         self.current.set(prev);
+        if let (Some(t0), Some(ctx)) = (started, elem) {
+            (self.services.hooks.element_ran)(self, ctx, self.load.now().saturating_sub(t0));
+        }
         self.after_poll(key, fut, waker, res);
         if let Some(ctx) = elem {
             // The coroutine may have changed its chare: its deferred messages may run now (and,
@@ -463,9 +491,13 @@ impl Pe {
                 return code;
             }
             if self.run_once() {
+                self.load.busy_round();
                 idle.busy();
                 self.qd_busy();
-            } else if idle.idle_should_sleep() {
+                continue;
+            }
+            self.load.idle_round();
+            if idle.idle_should_sleep() {
                 // Idle for a while: answer a quiescence wave (or, on PE 0, start one) first.
                 self.qd_idle();
                 let timeout = match (self.endpoint.max_sleep(), self.qd_max_sleep()) {
@@ -477,6 +509,7 @@ impl Pe {
                         || self.wake.has_foreign()
                         || !self.queue.borrow().is_empty()
                 });
+                self.load.idle_round();
                 // No `busy()` here: a wake-up that finds nothing goes back to sleep at once
                 // instead of spinning again.
             }

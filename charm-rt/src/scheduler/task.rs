@@ -40,6 +40,8 @@ pub(crate) struct Task {
     pub elem: Option<super::ElemCtx>,
     pub origin: Origin,
     pub queued: bool,
+    /// Its steps are timed for the element's load (see `LoadClock`).
+    pub timed: bool,
 }
 
 struct Slot {

@@ -74,6 +74,19 @@ pub fn launched_by_mpirun() -> bool {
     .any(|v| std::env::var_os(v).is_some())
 }
 
+/// How many ranks of the job run on this host, as the launcher tells its processes (Open MPI,
+/// MPICH/Hydra, Slurm); 1 when it does not say.
+pub fn ranks_on_this_host() -> usize {
+    [
+        "OMPI_COMM_WORLD_LOCAL_SIZE",
+        "MPI_LOCALNRANKS",
+        "SLURM_NTASKS_PER_NODE",
+    ]
+    .iter()
+    .find_map(|v| std::env::var(v).ok()?.trim().parse().ok())
+    .unwrap_or(1)
+}
+
 /// Whether more ranks run on this host than it has cores (then idle ranks must not spin long).
 fn oversubscribed() -> bool {
     let local = [

@@ -14,6 +14,7 @@ fn task(label: u32, seen: &Rc<Cell<u32>>) -> Task {
         elem: None,
         origin: Origin::Spawned,
         queued: false,
+        timed: false,
     }
 }
 
