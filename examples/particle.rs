@@ -13,10 +13,11 @@
 //!   by the time they measurably spent in their entry methods.
 //!
 //! Each run also reports the ideal time per step: the work the cells measured themselves
-//! (seconds in their particle loops) divided by the number of PEs.
+//! (seconds in their entry methods, as the runtime measures loads) divided by the number of
+//! PEs.
 //!
 //! Run: `cargo run --release --example particle -- +p2 [+balancer NAME] [cells_x cells_y]
-//! [steps] [k]` (defaults: 16 x 16 cells, 60 steps, k = 10); under `mpirun` with the `mpi`
+//! [steps] [k]` (defaults: 16 x 16 cells, 60 steps, k = 5); under `mpirun` with the `mpi`
 //! feature as well.
 
 use charm_rt::prelude::*;
@@ -48,7 +49,8 @@ pub struct Cell {
     /// A running value of the stand-in computation (kept so it is not optimised away).
     energy: f64,
     moves: u32,
-    /// Seconds spent moving particles, over the whole run.
+    /// Seconds spent in `step` and `arrive` (moving particles, sending and receiving them), over
+    /// the whole run.
     work: f64,
     /// Where the end of the current load-balancing step is reported.
     resumed: Option<Future<u64>>,
@@ -93,8 +95,8 @@ impl Cell {
         let (w, h) = cell_size(self.cells);
         let nbs = neighbours(here, self.cells);
         let mut out: Vec<Vec<f64>> = vec![Vec::new(); nbs.len()];
-        let mut kept = Vec::with_capacity(self.coords.len());
         let t = std::time::Instant::now();
+        let mut kept = Vec::with_capacity(self.coords.len());
         for p in self.coords.chunks_exact(2) {
             let x = wrap(p[0] + (uniform(&mut self.rng) - 0.5) * w * 0.2);
             let y = wrap(p[1] + (uniform(&mut self.rng) - 0.5) * h * 0.2);
@@ -114,11 +116,11 @@ impl Cell {
             }
         }
         self.coords = kept;
-        self.work += t.elapsed().as_secs_f64();
         let cells = Self::this_proxy();
         for (nb, particles) in nbs.into_iter().zip(out) {
             cells.elem(nb).arrive(step, particles);
         }
+        self.work += t.elapsed().as_secs_f64();
         self.started = step + 1;
         self.done = Some(done);
         self.finish_if_heard();
@@ -128,9 +130,11 @@ impl Cell {
     #[when(self.started == *step + 1)]
     pub fn arrive(&mut self, step: u32, particles: Vec<f64>) {
         debug_assert_eq!(self.started, step + 1);
+        let t = std::time::Instant::now();
         self.coords.extend_from_slice(&particles);
         self.heard += 1;
         self.finish_if_heard();
+        self.work += t.elapsed().as_secs_f64();
     }
 
     /// This cell's load (its particle count), the PE it is on, how often it moved and the
@@ -397,7 +401,7 @@ fn main() {
     charm_rt::start(|args| async move {
         let cells = (arg(&args, 1, 16usize), arg(&args, 2, 16usize));
         let steps = arg(&args, 3, 60u32);
-        let every = arg(&args, 4, 10u32).max(1);
+        let every = arg(&args, 4, 5u32).max(1);
         assert!(
             cells.0 >= 3 && cells.1 >= 3,
             "the grid needs at least 3 x 3 cells"

@@ -19,6 +19,9 @@ mod channels {}
 #[doc = include_str!("../../docs/conditional-delivery.md")]
 mod conditional_delivery {}
 
+#[doc = include_str!("../../docs/load-balancing.md")]
+mod load_balancing {}
+
 #[doc = include_str!("../../docs/globals.md")]
 mod globals {}
 

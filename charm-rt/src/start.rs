@@ -87,7 +87,7 @@ where
 
 /// The load balancer's options for the job; `pes_here`: how many PEs share this host's cores.
 fn configure_lb(cfg: &Config, pes_here: usize) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::scheduler::online_cores();
     crate::lb::configure(crate::lb::Options {
         balancer: cfg.balancer.clone(),
         debug: cfg.lb_debug,

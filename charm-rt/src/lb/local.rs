@@ -216,7 +216,9 @@ pub(super) fn check_ready(pe: &Pe, coll: CollectionId) {
     messages::send(pe, 0, REPORT, coll, &report);
 }
 
-/// Seconds this PE was busy and idle since its last report.
+/// Seconds this PE was busy and idle since its last report. Idle time is elapsed time; with
+/// loads in CPU time, busy is the CPU time less the idle time (a PE that polls while idle
+/// spends CPU time then; one that sleeps spends none, so this can only undercount background).
 fn pe_times(pe: &Pe) -> (f64, f64) {
     let now = pe.load.now();
     let idle = pe.load.idle_ns();

@@ -24,7 +24,7 @@ pub(crate) struct LoadClock {
     on: Cell<bool>,
     /// The last reading taken while idle (`None` while working).
     idle_mark: Cell<Option<u64>>,
-    /// Nanoseconds idle since the PE started, on this clock.
+    /// Nanoseconds idle since the PE started, elapsed time.
     idle: Cell<u64>,
     origin: Instant,
 }
@@ -92,6 +92,18 @@ impl LoadClock {
     #[inline]
     pub(super) fn busy_round(&self) {
         self.idle_mark.set(None);
+    }
+}
+
+/// The host's online cores. Not `available_parallelism`, which under `mpirun` is the one core
+/// a rank is bound to.
+pub(crate) fn online_cores() -> usize {
+    // SAFETY: `sysconf` only reads a system setting; it has no memory effects.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    if n > 0 {
+        n as usize
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
     }
 }
 

@@ -14,7 +14,7 @@ mod qd;
 mod task;
 
 pub(crate) use handlers::{EntryFailure, Handler, Services};
-pub(crate) use load_clock::ClockKind;
+pub(crate) use load_clock::{online_cores, ClockKind};
 pub(crate) use task::{Origin, TaskKey};
 
 use crate::codec::{CodecError, Head};

@@ -3,7 +3,7 @@
 //! the busiest PE busier than Greedy would.
 
 use super::pe_min::PeMin;
-use super::{LbStats, Strategy};
+use super::{LbStats, Movable, Strategy};
 
 /// Every migratable object, heaviest first, to the PE that is least loaded at that moment
 /// (Charm++'s GreedyLB). Balances well and ignores where objects are: it moves nearly all.
@@ -16,22 +16,26 @@ impl Strategy for Greedy {
     }
 
     fn assign(&self, stats: &LbStats) -> Vec<u32> {
-        let order = stats.movable_heaviest_first();
-        greedy(stats, &order).0
+        let order = stats.movable_sorted();
+        let mut assignment: Vec<u32> = stats.objs.iter().map(|o| o.pe).collect();
+        let mut pes = PeMin::new(stats.fixed_loads());
+        for m in &order {
+            let to = pes.min();
+            pes.add(to, m.load());
+            assignment[m.index as usize] = to;
+        }
+        assignment
     }
 }
 
-/// Greedy's placement and its busiest PE's load.
-fn greedy(stats: &LbStats, order: &[u32]) -> (Vec<u32>, f64) {
-    let mut assignment: Vec<u32> = stats.objs.iter().map(|o| o.pe).collect();
+/// The busiest PE's load after Greedy (its dry run, for GreedyRefine).
+fn greedy_max(stats: &LbStats, order: &[Movable]) -> f64 {
     let mut pes = PeMin::new(stats.fixed_loads());
-    for &i in order {
+    for m in order {
         let to = pes.min();
-        pes.add(to, stats.objs[i as usize].load);
-        assignment[i as usize] = to;
+        pes.add(to, m.load());
     }
-    let max = pes.into_loads().into_iter().fold(0.0, f64::max);
-    (assignment, max)
+    pes.into_loads().into_iter().fold(0.0, f64::max)
 }
 
 /// Greedy's balance with few moves (Charm++'s GreedyRefine, its recommended default): a dry
@@ -58,21 +62,20 @@ impl Strategy for GreedyRefine {
     }
 
     fn assign(&self, stats: &LbStats) -> Vec<u32> {
-        let order = stats.movable_heaviest_first();
-        let (_, greedy_max) = greedy(stats, &order);
-        let mut bound = greedy_max * self.tolerance.max(1.0);
+        let order = stats.movable_sorted();
+        let mut bound = greedy_max(stats, &order) * self.tolerance.max(1.0);
         let mut assignment: Vec<u32> = stats.objs.iter().map(|o| o.pe).collect();
         let mut pes = PeMin::new(stats.fixed_loads());
-        for &i in &order {
-            let o = &stats.objs[i as usize];
-            let to = if pes.load(o.pe) + o.load <= bound {
-                o.pe
+        for m in &order {
+            let load = m.load();
+            let to = if pes.load(m.pe) + load <= bound {
+                m.pe
             } else {
                 pes.min()
             };
-            pes.add(to, o.load);
+            pes.add(to, load);
             bound = bound.max(pes.load(to));
-            assignment[i as usize] = to;
+            assignment[m.index as usize] = to;
         }
         // Keeping objects where they are can, rarely, leave the busiest PE a little busier
         // than it was (found by the property tests): then nothing moves.

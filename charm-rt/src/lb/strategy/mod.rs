@@ -95,29 +95,58 @@ impl LbStats {
     /// Indices of the migratable objects, heaviest first (ties by index, so every PE and run
     /// agrees).
     pub fn movable_heaviest_first(&self) -> Vec<u32> {
-        let keyed: Vec<(u64, u32)> = self
+        self.movable_sorted().into_iter().map(|m| m.index).collect()
+    }
+
+    /// The migratable objects, heaviest first (ties by index), each with its load and PE: the
+    /// strategies walk this in order instead of reaching back into [`LbStats::objs`] at random,
+    /// which on a million objects cost more than all the rest.
+    pub(crate) fn movable_sorted(&self) -> Vec<Movable> {
+        let keyed: Vec<Movable> = self
             .objs
             .iter()
             .enumerate()
             .filter(|(_, o)| o.migratable)
-            // Loads are non-negative, so their bit patterns order like the numbers; inverted,
-            // the heaviest comes first.
-            .map(|(i, o)| (!o.load.max(0.0).to_bits(), i as u32))
+            .map(|(i, o)| Movable {
+                // Loads are non-negative, so their bit patterns order like the numbers;
+                // inverted, the heaviest comes first.
+                key: !o.load.max(0.0).to_bits(),
+                index: i as u32,
+                pe: o.pe,
+            })
             .collect();
-        radix_sort(keyed).into_iter().map(|(_, i)| i).collect()
+        radix_sort(keyed)
     }
 }
 
-/// Sorts by key, stably (equal keys keep their order): eight passes over one byte of the key
-/// each, skipping bytes that are the same in every key. On a million objects this takes a few
-/// milliseconds where a comparison sort took tens.
-fn radix_sort(mut v: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
-    let mut buf = vec![(0u64, 0u32); v.len()];
-    for byte in 0..8 {
+/// A migratable object as the strategies walk it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Movable {
+    /// The load's bits, inverted (see [`LbStats::movable_sorted`]).
+    key: u64,
+    pub index: u32,
+    pub pe: u32,
+}
+
+impl Movable {
+    #[inline]
+    pub(crate) fn load(&self) -> f64 {
+        f64::from_bits(!self.key)
+    }
+}
+
+/// Sorts by the upper 32 bits of the key (sign, exponent and 20 bits of mantissa: loads that
+/// differ by less than one part in a million count as equal), stably, so equal keys keep their
+/// index order and every run agrees: four passes over one byte each, skipping bytes that are
+/// the same in every key. On a million objects this takes a few milliseconds where a
+/// comparison sort took tens.
+fn radix_sort(mut v: Vec<Movable>) -> Vec<Movable> {
+    let mut buf = vec![Movable::default(); v.len()];
+    for byte in 4..8 {
         let shift = byte * 8;
         let mut counts = [0usize; 256];
-        for &(k, _) in &v {
-            counts[((k >> shift) & 0xff) as usize] += 1;
+        for m in &v {
+            counts[((m.key >> shift) & 0xff) as usize] += 1;
         }
         if counts.contains(&v.len()) {
             continue;
@@ -128,9 +157,9 @@ fn radix_sort(mut v: Vec<(u64, u32)>) -> Vec<(u64, u32)> {
             *c = start;
             start += n;
         }
-        for &(k, i) in &v {
-            let d = ((k >> shift) & 0xff) as usize;
-            buf[counts[d]] = (k, i);
+        for &m in &v {
+            let d = ((m.key >> shift) & 0xff) as usize;
+            buf[counts[d]] = m;
             counts[d] += 1;
         }
         std::mem::swap(&mut v, &mut buf);

@@ -32,9 +32,9 @@ impl Strategy for Refine {
         let total: f64 = loads.iter().sum();
         let target = total / pes.max(1) as f64 * self.tolerance.max(1.0);
         // Each PE's migratable objects, heaviest first.
-        let mut on: Vec<Vec<u32>> = vec![Vec::new(); pes];
-        for i in stats.movable_heaviest_first() {
-            on[stats.objs[i as usize].pe as usize].push(i);
+        let mut on: Vec<Vec<(u32, f64)>> = vec![Vec::new(); pes];
+        for m in stats.movable_sorted() {
+            on[m.pe as usize].push((m.index, m.load()));
         }
         let mut over: Vec<u32> = (0..pes as u32)
             .filter(|&p| loads[p as usize] > target)
@@ -46,11 +46,10 @@ impl Strategy for Refine {
         });
         let mut min = PeMin::new(loads);
         for p in over {
-            for &i in &on[p as usize] {
+            for &(i, load) in &on[p as usize] {
                 if min.load(p) <= target {
                     break;
                 }
-                let load = stats.objs[i as usize].load;
                 let to = min.min();
                 if to != p && min.load(to) + load <= target {
                     min.add(p, -load);

@@ -11,8 +11,10 @@
 //! reused slots, polled with `MPI_Test`: no probe and no allocation in MPI's path, and one
 //! ordered stream per sender. What does not fit a slot follows on [`TAG_SEG`], from the same
 //! sender, in order:
-//! - a message up to a slot (4 KiB) is sent whole, with a blocking send up to 2 KiB (far below
-//!   any eager limit, so it completes at once from a reused scratch buffer), non-blocking above;
+//! - a message up to a slot (4 KiB) is sent whole, with a non-blocking send from the reused
+//!   scratch buffer, tested once: it usually completes at once (eagerly), and when it does not
+//!   (the receiver is busy and MPI's buffers towards it are full) the buffer stays with the
+//!   send until it completes; no send ever waits for its receiver;
 //! - a larger message is announced by a one-word notice, its bytes follow as one message;
 //! - direct-copy arguments of 64 KiB or more follow as their own messages, sent straight from
 //!   the sender's vectors and received into the receiver's, uncopied.
@@ -53,8 +55,6 @@ pub const TAG_SEG: i32 = 0x636a;
 /// A first part of exactly one word with this value announces a message too large for a slot
 /// (encoded messages are at least two words, so nothing else looks like it).
 const LARGE_NOTICE: u64 = u64::from_le_bytes(*b"chrmLRG\0");
-/// Messages up to this size go out with a blocking send (far below any MPI eager limit).
-const EAGER_BLOCKING_MAX: usize = 2048;
 /// Direct-copy arguments this large go straight from the sender's vector, uncopied.
 const EXTERNAL_MIN: usize = 64 * 1024;
 
@@ -209,29 +209,19 @@ impl MpiEndpoint {
     }
 
     /// Sends an encoded message (its first part: what follows on [`TAG_SEG`] is the caller's).
+    /// Nothing here waits for the receiver: a PE that computes for a long time must not stall
+    /// the PEs that send to it (see `OwnedSends::send_or_keep`).
     #[inline]
     fn send_first_part(&self, to: usize, scratch: &mut WireBuf, sends: &mut OwnedSends) {
-        let to_rank = self.session.comm().process_at_rank(to as i32);
-        if scratch.len() <= EAGER_BLOCKING_MAX {
-            // Far below any eager limit: MPI copies it out at once, so the blocking send cannot
-            // wait for the receiver (which is what makes the cheap path cheap).
-            to_rank.send_with_tag(scratch.words(), TAG_MSG);
-        } else if scratch.len() <= SLOT_BYTES {
-            // Fits a posted slot but might exceed the eager limit: never block on it.
-            let n = scratch.words().len();
-            let buf = sends.small_buffer(scratch);
-            sends.start_words(self.session.comm(), to as i32, TAG_MSG, buf, n);
+        let comm = self.session.comm();
+        if scratch.len() <= SLOT_BYTES {
+            sends.send_or_keep(comm, to as i32, TAG_MSG, scratch, SLOT_BYTES);
         } else {
-            to_rank.send_with_tag(&[LARGE_NOTICE][..], TAG_MSG);
+            static NOTICE: [u64; 1] = [LARGE_NOTICE];
+            sends.send_static_or_keep(comm, to as i32, TAG_MSG, &NOTICE);
             let owned = std::mem::replace(scratch, WireBuf::with_capacity(SLOT_BYTES));
             let n = owned.words().len();
-            sends.start_words(
-                self.session.comm(),
-                to as i32,
-                TAG_SEG,
-                owned.into_words(),
-                n,
-            );
+            sends.start_words(comm, to as i32, TAG_SEG, owned.into_words(), n);
         }
     }
 

@@ -110,21 +110,13 @@ impl InFlight {
 /// Sends in flight, completed by [`OwnedSends::progress`]. A pending request is never dropped.
 #[derive(Default)]
 pub(super) struct OwnedSends {
-    in_flight: Vec<InFlight>,
+    /// In the order they started.
+    in_flight: std::collections::VecDeque<InFlight>,
     /// Slot-sized buffers of completed small sends, for reuse.
     small: Vec<Vec<u64>>,
 }
 
 impl OwnedSends {
-    /// A buffer with a copy of `msg`'s words, from the small-buffer pool when one is free.
-    pub(super) fn small_buffer(&mut self, msg: &crate::codec::WireBuf) -> Vec<u64> {
-        let words = msg.words();
-        let mut buf = self.small.pop().unwrap_or_default();
-        buf.clear();
-        buf.extend_from_slice(words);
-        buf
-    }
-
     /// Starts sending the first `n` words of `words` to `to` with `tag`; the buffer goes back to
     /// the pool once the send completes.
     pub(super) fn start_words(
@@ -147,11 +139,83 @@ impl OwnedSends {
             .immediate_send_with_tag(StaticScope, data, tag);
         let mut requests = SmallVec::new();
         requests.push(AnyRequest::B8(request));
-        self.in_flight.push(InFlight {
+        self.in_flight.push_back(InFlight {
             requests,
             words: Some(owner),
             envelope: None,
         });
+    }
+
+    /// Sends `msg`'s words to `to` with `tag` without ever waiting for the receiver: a
+    /// non-blocking send, tested once. When MPI finished it at once (the usual case: a small
+    /// message goes eagerly into the receiver's buffers), `msg` stays with the caller for the
+    /// next message. When it did not (the receiver is busy and MPI's buffers towards it are
+    /// full), `msg`'s storage stays here until the send completes and `msg` gets fresh storage
+    /// of `fresh_bytes`. A blocking send here could wait as long as the receiver computes, and
+    /// every PE sending to it would wait too.
+    pub(super) fn send_or_keep(
+        &mut self,
+        world: &SimpleCommunicator,
+        to: i32,
+        tag: i32,
+        msg: &mut crate::codec::WireBuf,
+        fresh_bytes: usize,
+    ) {
+        let words = msg.words();
+        // SAFETY: the slice is `msg`'s heap storage, which nothing writes or frees until the
+        // request completes: `msg` is borrowed uniquely for this whole function; if the test
+        // below finds the send complete, MPI is done with the memory before the borrow ends;
+        // if not, the storage is moved (as a `Vec`, whose heap buffer does not move) into
+        // `in_flight`, which frees it only after the request completed (`progress`, `wait_all`).
+        let data: &'static [u64] =
+            unsafe { std::slice::from_raw_parts(words.as_ptr(), words.len()) };
+        let request = world
+            .process_at_rank(to)
+            .immediate_send_with_tag(StaticScope, data, tag);
+        let Err(request) = request.test() else {
+            return;
+        };
+        let fresh = match self.small.pop() {
+            Some(mut words) => {
+                words.clear();
+                crate::codec::WireBuf::from_words(words, 0)
+            }
+            None => crate::codec::WireBuf::with_capacity(fresh_bytes),
+        };
+        let owned = std::mem::replace(msg, fresh);
+        let storage = owned.into_words();
+        debug_assert_eq!(storage.as_ptr(), data.as_ptr(), "the storage did not move");
+        let mut requests = SmallVec::new();
+        requests.push(AnyRequest::B8(request));
+        self.in_flight.push_back(InFlight {
+            requests,
+            words: Some(Box::into_raw(Box::new(storage))),
+            envelope: None,
+        });
+    }
+
+    /// Sends a word that lives for the whole program without waiting for the receiver (see
+    /// [`OwnedSends::send_or_keep`]).
+    pub(super) fn send_static_or_keep(
+        &mut self,
+        world: &SimpleCommunicator,
+        to: i32,
+        tag: i32,
+        word: &'static [u64; 1],
+    ) {
+        let request =
+            world
+                .process_at_rank(to)
+                .immediate_send_with_tag(StaticScope, &word[..], tag);
+        if let Err(request) = request.test() {
+            let mut requests = SmallVec::new();
+            requests.push(AnyRequest::B8(request));
+            self.in_flight.push_back(InFlight {
+                requests,
+                words: None,
+                envelope: None,
+            });
+        }
     }
 
     /// Starts sending each direct-copy argument `(pointer, byte length, element size)` of
@@ -197,7 +261,7 @@ impl OwnedSends {
             };
             requests.push(r);
         }
-        self.in_flight.push(InFlight {
+        self.in_flight.push_back(InFlight {
             requests,
             words: None,
             envelope: Some(envelope),
@@ -209,20 +273,21 @@ impl OwnedSends {
         self.in_flight.len()
     }
 
-    /// Completes the sends that MPI has finished and releases their memory.
+    /// Completes the sends that MPI has finished, oldest first, and releases their memory; stops
+    /// at the first that is still pending. Sends to one receiver complete in the order they
+    /// started, so the later ones rarely finish first, and a receiver that computes for a long
+    /// time while many sends to it wait costs one test per call here, not one per send.
     pub(super) fn progress(&mut self) {
-        let small = &mut self.small;
-        self.in_flight.retain_mut(|f| {
+        while let Some(f) = self.in_flight.front_mut() {
             let pending: SmallVec<[AnyRequest; 2]> =
                 f.requests.drain(..).filter_map(AnyRequest::test).collect();
             f.requests = pending;
-            if f.requests.is_empty() {
-                f.release(small);
-                false
-            } else {
-                true
+            if !f.requests.is_empty() {
+                break;
             }
-        });
+            let mut f = self.in_flight.pop_front().expect("the front");
+            f.release(&mut self.small);
+        }
     }
 
     /// Waits for every send in flight and releases its memory (before the communicator goes:
