@@ -17,6 +17,11 @@ pub(crate) fn count_here(coll: CollectionId) -> usize {
     lookup(coll).map_or(0, |c| c.len())
 }
 
+/// Whether the element is on this PE (constructed: a constructor's element has no slot yet).
+pub(crate) fn is_here(coll: CollectionId, elem: ElemKey) -> bool {
+    lookup(coll).is_some_and(|c| c.slot_of(elem).is_some())
+}
+
 /// Whether the element here may move: its chare type can, it did not call
 /// `set_migratable(false)`, and no section holds it.
 pub(crate) fn movable(coll: CollectionId, elem: ElemKey) -> bool {

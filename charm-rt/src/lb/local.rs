@@ -63,10 +63,12 @@ pub(super) fn clear() {
 }
 
 /// Sets up this PE's state for a job with these options.
-pub(super) fn init(opts: std::sync::Arc<options::Options>) {
+pub(super) fn init(pe: &Pe, opts: std::sync::Arc<options::Options>) {
     STATE.with(|s| {
         *s.borrow_mut() = PeLb {
             opts,
+            // The first report counts from the start of the job.
+            last_report: Some((pe.load.now(), pe.load.idle_ns())),
             ..PeLb::default()
         }
     });
@@ -111,6 +113,12 @@ pub(super) fn element_ran(pe: &Pe, ctx: ElemCtx, ns: u64) {
 
 /// `at_sync()` of the running element.
 pub(super) fn at_sync(pe: &Pe, ctx: ElemCtx, type_name: &str) {
+    if !balancing::is_here(ctx.coll, ctx.elem) {
+        panic!(
+            "charm-rs: a {type_name} element called at_sync() in its constructor; call it from an \
+             entry method or coroutine"
+        );
+    }
     let twice = with(|s| {
         let c = s.colls.entry(ctx.coll).or_default();
         let e = c.elems.entry(ctx.elem).or_default();
@@ -128,13 +136,9 @@ pub(super) fn at_sync(pe: &Pe, ctx: ElemCtx, type_name: &str) {
              then wait for resume_from_sync()"
         );
     }
-    if opts().balancer.is_none() {
-        // No balancer: every element resumes as soon as all of this PE's have called it (as in
-        // Charm++). After the entry method that called it, like every resumption.
-        messages::nudge(pe, pe.id, CHECK, ctx.coll, 0);
-        return;
-    }
-    check_ready(pe, ctx.coll);
+    // Looked at after the entry method that called it returns: its time then counts in this
+    // step's load, and (without a balancer) the element resumes after it, like every element.
+    messages::nudge(pe, pe.id, CHECK, ctx.coll, 0);
 }
 
 /// Reports the waiting elements if every element here waits (with a balancer), or resumes them

@@ -122,7 +122,7 @@ pub(crate) fn register(s: &mut Services) {
     s.hooks.start.push(|pe| {
         let opts = options::get();
         pe.load.set_kind(opts.clock());
-        local::init(opts);
+        local::init(pe, opts);
         root::clear();
     });
     s.hooks.shutdown.push(|_| {

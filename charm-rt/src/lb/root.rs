@@ -63,7 +63,8 @@ pub(super) fn choose(pe: &Pe, name: String) {
 }
 
 fn strategy_named(name: &str) -> Option<Builtin> {
-    strategy::builtin(name).or_else(|| super::added(name).map(Builtin::Central))
+    strategy::builtin_with(name, options::get().tolerance)
+        .or_else(|| super::added(name).map(Builtin::Central))
 }
 
 /// A PE's report arrived.
@@ -112,13 +113,20 @@ fn decide(pe: &Pe, mut g: Gathering) {
         .with(|r| r.borrow().chosen.clone())
         .or(opts.balancer.clone())
         .unwrap_or_else(|| "GreedyRefine".into());
-    let Some(strategy) = strategy_named(&name) else {
+    let Some(mut strategy) = strategy_named(&name) else {
         pe.abort(&format!(
             "+balancer: no load-balancing strategy named {name:?} (built in: {}; or one added \
              with charm_rt::lb::add_strategy)",
             strategy::BUILTIN_NAMES.join(", ")
         ));
     };
+    if matches!(strategy, Builtin::Central(_)) && (g.objs.len() as u64) < g.count {
+        // Some PE reported totals only (it switched to `Distributed` with `set_balancer` before
+        // this PE did): balance this step from the totals.
+        strategy = Builtin::Distributed(Distributed {
+            tolerance: opts.tolerance.unwrap_or(Distributed::default().tolerance),
+        });
+    }
     let gathered = g.started.elapsed();
     let pes = pe.num_pes;
     // Background: what a PE was busy with beyond its reported elements.
@@ -162,9 +170,6 @@ fn decide(pe: &Pe, mut g: Gathering) {
             )
         }
         Builtin::Distributed(d) => {
-            let d = Distributed {
-                tolerance: opts.tolerance.unwrap_or(d.tolerance),
-            };
             let loads: Vec<f64> = g
                 .pes
                 .iter()

@@ -67,20 +67,25 @@ impl LoadClock {
         }
     }
 
-    /// Nanoseconds idle so far.
+    /// Nanoseconds of elapsed time on the wall clock (whatever the chosen clock).
+    #[inline]
+    fn wall_now(&self) -> u64 {
+        self.origin.elapsed().as_nanos() as u64
+    }
+
+    /// Nanoseconds idle so far, in elapsed time: idle rounds read the cheap wall clock even
+    /// when loads are CPU time (a CPU-time reading is a system call, and an idle PE polls
+    /// often). Only stretches closed by a later idle round count: one still open may be ending
+    /// in the busy round that asks.
     pub(crate) fn idle_ns(&self) -> u64 {
-        let open = self
-            .idle_mark
-            .get()
-            .map_or(0, |m| self.now().saturating_sub(m));
-        self.idle.get() + open
+        self.idle.get()
     }
 
     /// A round of the scheduler found nothing to do (and may be about to sleep, or just woke).
     #[inline]
     pub(super) fn idle_round(&self) {
         if self.on.get() {
-            let now = self.now();
+            let now = self.wall_now();
             if let Some(mark) = self.idle_mark.get() {
                 self.idle.set(self.idle.get() + now.saturating_sub(mark));
             }
@@ -136,7 +141,7 @@ mod test {
         c.track_idle();
         c.idle_round();
         std::thread::sleep(std::time::Duration::from_millis(5));
-        c.idle_round();
+        c.idle_round(); // the scheduler's round after it woke, finding work next
         c.busy_round();
         let idle = c.idle_ns();
         assert!(idle >= 5_000_000, "{idle}");

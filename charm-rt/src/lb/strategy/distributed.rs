@@ -86,7 +86,11 @@ impl Distributed {
     /// when that brings the PEs closer).
     pub fn pick(&self, objs: &[(u32, ObjLoad)], transfers: &[Transfer]) -> Vec<(u32, u32)> {
         let mut left: Vec<f64> = transfers.iter().map(|t| t.amount).collect();
-        let mut order: Vec<&(u32, ObjLoad)> = objs.iter().filter(|(_, o)| o.migratable).collect();
+        // Elements that measured no work would fit any transfer and move for nothing.
+        let mut order: Vec<&(u32, ObjLoad)> = objs
+            .iter()
+            .filter(|(_, o)| o.migratable && o.load > 0.0)
+            .collect();
         order.sort_unstable_by_key(|(i, o)| (std::cmp::Reverse(o.load.max(0.0).to_bits()), *i));
         let mut moves = Vec::new();
         for (i, o) in order {

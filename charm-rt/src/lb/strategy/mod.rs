@@ -186,7 +186,8 @@ pub fn max_over_avg(loads: &[f64]) -> f64 {
 pub trait Strategy: Send + Sync {
     /// The name `+balancer` and `set_balancer` know it by.
     fn name(&self) -> &str;
-    /// The PE of each object of `stats.objs`, in the same order.
+    /// The PE of each object of `stats.objs`, in the same order. `stats` has at least one PE
+    /// (the runtime never asks about fewer).
     fn assign(&self, stats: &LbStats) -> Vec<u32>;
     /// Whether the strategy reads [`LbStats::comm`]; the runtime records the graph only then.
     fn wants_comm(&self) -> bool {
@@ -221,17 +222,29 @@ pub(crate) fn check_assignment(stats: &LbStats, assignment: &[u32]) -> Result<()
 }
 
 /// A built-in strategy by name (case does not matter; a trailing `LB` is ignored, so
-/// Charm++'s `GreedyRefineLB` works), with its tolerance where it has one.
+/// Charm++'s `GreedyRefineLB` works), with its default tolerance.
 pub(crate) fn builtin(name: &str) -> Option<Builtin> {
+    builtin_with(name, None)
+}
+
+/// [`builtin`], with the tolerance of `+LBTolerance` when given (GreedyRefine, Refine,
+/// Distributed).
+pub(crate) fn builtin_with(name: &str, tolerance: Option<f64>) -> Option<Builtin> {
     let lower = name.to_ascii_lowercase();
     let base = lower.strip_suffix("lb").unwrap_or(&lower);
     Some(match base {
         "greedy" => Builtin::Central(Box::new(Greedy)),
-        "greedyrefine" => Builtin::Central(Box::new(GreedyRefine::default())),
-        "refine" => Builtin::Central(Box::new(Refine::default())),
+        "greedyrefine" => Builtin::Central(Box::new(GreedyRefine {
+            tolerance: tolerance.unwrap_or(GreedyRefine::default().tolerance),
+        })),
+        "refine" => Builtin::Central(Box::new(Refine {
+            tolerance: tolerance.unwrap_or(Refine::default().tolerance),
+        })),
         "rotate" => Builtin::Central(Box::new(Rotate)),
         "dummy" => Builtin::Central(Box::new(Dummy)),
-        "distributed" => Builtin::Distributed(Distributed::default()),
+        "distributed" => Builtin::Distributed(Distributed {
+            tolerance: tolerance.unwrap_or(Distributed::default().tolerance),
+        }),
         _ => return None,
     })
 }
