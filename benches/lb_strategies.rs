@@ -5,23 +5,13 @@
 //!
 //! Run: `cargo bench --bench lb_strategies` (about three minutes).
 
-use charm_rt::lb::strategy::{Distributed, Greedy, GreedyRefine, LbStats, Refine, Strategy};
+use charm_rt::lb::strategy::{Greedy, GreedyRefine, Refine, Strategy};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use std::time::Duration;
 
 #[path = "support/synthetic_loads.rs"]
 mod synthetic_loads;
-
-struct DistributedAll;
-
-impl Strategy for DistributedAll {
-    fn name(&self) -> &str {
-        "Distributed"
-    }
-    fn assign(&self, stats: &LbStats) -> Vec<u32> {
-        Distributed::default().assign(stats)
-    }
-}
+use synthetic_loads::DistributedAll;
 
 fn strategies(c: &mut Criterion) {
     let all: [&dyn Strategy; 4] = [

@@ -6,25 +6,12 @@
 //!
 //! Run: `cargo run --release --example lb_sim [max_objects]` (default 1000000).
 
-use charm_rt::lb::strategy::{
-    max_over_avg, Distributed, Greedy, GreedyRefine, LbStats, Refine, Strategy,
-};
+use charm_rt::lb::strategy::{max_over_avg, Greedy, GreedyRefine, Refine, Strategy};
 use std::time::Instant;
 
 #[path = "../benches/support/synthetic_loads.rs"]
 mod synthetic_loads;
-use synthetic_loads::{synthetic, DISTRIBUTIONS};
-
-struct DistributedAll;
-
-impl Strategy for DistributedAll {
-    fn name(&self) -> &str {
-        "Distributed"
-    }
-    fn assign(&self, stats: &LbStats) -> Vec<u32> {
-        Distributed::default().assign(stats)
-    }
-}
+use synthetic_loads::{synthetic, DistributedAll, DISTRIBUTIONS};
 
 fn main() {
     let max: usize = std::env::args()

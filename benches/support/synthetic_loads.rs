@@ -3,7 +3,7 @@
 //! with loads drawn from a named distribution by a fixed-seed generator, so every run sees the
 //! same input.
 
-use charm_rt::lb::strategy::{LbStats, ObjLoad};
+use charm_rt::lb::strategy::{Distributed, LbStats, ObjLoad, Strategy};
 
 /// The distributions [`synthetic`] knows.
 #[allow(dead_code)]
@@ -52,5 +52,18 @@ pub fn synthetic(dist: &str, n: usize, pes: usize) -> LbStats {
         idle: vec![0.0; pes],
         objs,
         comm: Vec::new(),
+    }
+}
+
+/// The distributed strategy run in one place (all PEs' picking one after the other), so it can
+/// be measured and compared like the central ones.
+pub struct DistributedAll;
+
+impl Strategy for DistributedAll {
+    fn name(&self) -> &str {
+        "Distributed"
+    }
+    fn assign(&self, stats: &LbStats) -> Vec<u32> {
+        Distributed::default().assign(stats)
     }
 }

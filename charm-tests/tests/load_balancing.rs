@@ -63,6 +63,14 @@ pes_tests! {
             "called at_sync() twice in one step",
         ]);
     };
+    a_panic_in_resume_from_sync_names_the_chare_the_element_and_the_pe => |pes| {
+        run(BIN, pes, &["+balancer", "GreedyRefine", "resume_panics"])
+            .assert_code(1)
+            .assert_stderr_has(&[
+                "load_balancing::Worker::resume_from_sync panicked for element (1) on PE",
+                "resume failed on purpose",
+            ]);
+    };
     lb_debug_prints_each_step => |pes| {
         run(BIN, pes, &["+balancer", "GreedyRefine", "+LBDebug", "1", "steps", "GreedyRefine"])
             .assert_ok("load_balancing steps GreedyRefine")

@@ -6,11 +6,9 @@
 use super::migrate;
 use super::service::lookup;
 use super::{CollectionMeta, ElemRef};
-use crate::error::panic_message;
 use crate::ids::{CollectionId, ElemKey};
 use crate::location;
-use crate::scheduler::{ElemCtx, Pe};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use crate::scheduler::Pe;
 
 /// How many elements of the collection are on this PE.
 pub(crate) fn count_here(coll: CollectionId) -> usize {
@@ -87,27 +85,21 @@ pub(crate) fn move_for_balance(pe: &Pe, meta: &CollectionMeta, elem: ElemKey, to
 pub(crate) fn resume(pe: &Pe, coll: CollectionId, elem: ElemKey) {
     let Some(c) = lookup(coll) else { return };
     let Some(slot) = c.slot_of(elem) else { return };
-    let ctx = ElemCtx { coll, elem };
-    let prev = pe.current.replace(Some(ctx));
-    let res = {
-        let t = c.table.borrow();
-        let cell = &t.slots[slot].chare;
-        catch_unwind(AssertUnwindSafe(|| {
-            if let Some(ch) = cell.borrow_mut().as_mut() {
-                ch.resume_from_sync();
-            }
-        }))
-    };
-    pe.current.set(prev);
-    if let Err(p) = res {
-        pe.abort(&format!(
-            "{}::resume_from_sync panicked for element {} on PE {}: {}",
-            c.type_name,
-            c.meta.index_of(elem),
-            pe.id,
-            panic_message(&*p)
-        ));
-    }
+    migrate::run_chare_hook(
+        pe,
+        &c,
+        slot,
+        elem,
+        |ch| ch.resume_from_sync(),
+        |msg| {
+            format!(
+                "{}::resume_from_sync panicked for element {} on PE {}: {msg}",
+                c.type_name,
+                c.meta.index_of(elem),
+                pe.id
+            )
+        },
+    );
     // The hook may have changed the chare (deferred messages may run now) or asked to move.
     super::deliver::offer_deferred(pe, &c, slot);
     if c.moves_pending.get() > 0 {

@@ -443,6 +443,31 @@ fn run_hook(
     name: &str,
     index: &Index,
 ) {
+    run_chare_hook(
+        pe,
+        c,
+        slot,
+        elem,
+        |ch| ch.after_migration(),
+        |msg| {
+            format!(
+                "the migrated() hook of {name} panicked for element {index} on PE {}: {msg}",
+                pe.id
+            )
+        },
+    );
+}
+
+/// Runs `hook` on the element in `slot` as that element (its context set, so it may send,
+/// contribute or ask to move); a panic there ends the job with `report(panic message)`.
+pub(super) fn run_chare_hook(
+    pe: &Pe,
+    c: &LocalCollection,
+    slot: usize,
+    elem: ElemKey,
+    hook: impl FnOnce(&mut dyn super::chare::ChareObject),
+    report: impl FnOnce(&str) -> String,
+) {
     let ctx = ElemCtx {
         coll: c.meta.id,
         elem,
@@ -453,17 +478,13 @@ fn run_hook(
         let cell = &t.slots[slot].chare;
         catch_unwind(AssertUnwindSafe(|| {
             if let Some(ch) = cell.borrow_mut().as_mut() {
-                ch.after_migration();
+                hook(&mut **ch);
             }
         }))
     };
     pe.current.set(prev);
     if let Err(p) = res {
-        pe.abort(&format!(
-            "the migrated() hook of {name} panicked for element {index} on PE {}: {}",
-            pe.id,
-            panic_message(&*p)
-        ));
+        pe.abort(&report(&panic_message(&*p)));
     }
 }
 

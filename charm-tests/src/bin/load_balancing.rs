@@ -13,7 +13,9 @@
 //!   PE;
 //! - `bad_strategy`: an added strategy that moves a pinned element: the job ends naming it;
 //! - `moved_while_waiting`: an element moves itself after `at_sync()`: the job ends naming it;
-//! - `twice`: an element calls `at_sync()` twice in one step: the job ends naming the chare.
+//! - `twice`: an element calls `at_sync()` twice in one step: the job ends naming the chare;
+//! - `resume_panics`: an element's `resume_from_sync` panics: the job ends naming the chare, the
+//!   hook, the element and the PE.
 
 use charm_rt::lb::{LbStats, Strategy};
 use charm_rt::prelude::*;
@@ -33,6 +35,7 @@ pub struct Worker {
     /// What the mode asks of each step (see `work`).
     twice: bool,
     move_self: bool,
+    panic_in_resume: bool,
 }
 
 #[chare]
@@ -53,6 +56,7 @@ impl Worker {
             resumed: None,
             twice: false,
             move_self: false,
+            panic_in_resume: false,
         }
     }
 
@@ -82,6 +86,7 @@ impl Worker {
 
     fn resume_from_sync(&mut self) {
         let i = Self::this_index()[0];
+        assert!(!self.panic_in_resume, "resume failed on purpose");
         assert_eq!(
             self.data,
             f64_data(100, i as u64),
@@ -92,9 +97,10 @@ impl Worker {
         charm_rt::contribute(1u64, Reducer::Sum, resumed);
     }
 
-    pub fn set_mode(&mut self, twice: bool, move_self: bool) {
+    pub fn set_mode(&mut self, twice: bool, move_self: bool, panic_in_resume: bool) {
         self.twice = twice;
         self.move_self = move_self;
+        self.panic_in_resume = panic_in_resume;
     }
 
     /// (pinned, PE it started on, history).
@@ -201,9 +207,13 @@ fn main() {
                 }
                 ok(format!("load_balancing {mode} {balancer}").trim_end());
             }
-            "moved_while_waiting" | "twice" => {
+            "moved_while_waiting" | "twice" | "resume_panics" => {
                 arr.elem(1)
-                    .set_mode_awaitable(mode == "twice", mode == "moved_while_waiting")
+                    .set_mode_awaitable(
+                        mode == "twice",
+                        mode == "moved_while_waiting",
+                        mode == "resume_panics",
+                    )
                     .await
                     .expect("mode set");
                 run_steps(arr, n, 1, None).await;
