@@ -80,7 +80,7 @@ impl Strategy for GreedyRefine {
         // Keeping objects where they are can, rarely, leave the busiest PE a little busier
         // than it was (found by the property tests): then nothing moves.
         let busiest = |loads: Vec<f64>| loads.into_iter().fold(0.0, f64::max);
-        if busiest(stats.pe_loads(&assignment)) > busiest(stats.current_loads()) {
+        if busiest(pes.into_loads()) > busiest(stats.current_loads()) {
             return stats.objs.iter().map(|o| o.pe).collect();
         }
         assignment

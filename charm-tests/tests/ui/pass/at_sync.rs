@@ -65,5 +65,9 @@ impl Fixed {
 }
 
 fn main() {
-    let _ = (BlockProxy::new_array, SharedProxy::new_array, FixedProxy::new_array);
+    charm_rt::start(|_| async {
+        BlockProxy::new_array(4).work();
+        SharedProxy::new_array(2).work();
+        FixedProxy::new_array(2).work();
+    })
 }
