@@ -208,18 +208,25 @@ pub(crate) fn leave_if_idle(pe: &Pe, c: &Rc<LocalCollection>, slot: usize) {
     }
 }
 
+/// Takes the element in `slot` off this PE (for a move or for good): its position, its chare,
+/// and its next reduction and last broadcast numbers. The slot stays, free for an arrival.
+fn take_out(
+    c: &LocalCollection,
+    slot: usize,
+) -> (ElemKey, Box<dyn super::chare::ChareObject>, u32, u32) {
+    let mut t = c.table.borrow_mut();
+    let t = &mut *t;
+    let elem = t.here.position(slot).expect("a local element's slot");
+    t.here.remove(elem);
+    let s = &t.slots[slot];
+    let chare = s.chare.borrow_mut().take().expect("an element in its slot");
+    s.move_to.set(None);
+    (elem, chare, s.red_seq.get(), s.bcast_seq.get())
+}
+
 /// The element in `slot` leaves for PE `to`.
 fn emigrate(pe: &Pe, c: &Rc<LocalCollection>, slot: usize, to: u32) {
-    let (elem, chare, red_seq, bcast_seq) = {
-        let mut t = c.table.borrow_mut();
-        let t = &mut *t;
-        let elem = t.here.position(slot).expect("a local element's slot");
-        t.here.remove(elem);
-        let s = &t.slots[slot];
-        let chare = s.chare.borrow_mut().take().expect("an element in its slot");
-        s.move_to.set(None);
-        (elem, chare, s.red_seq.get(), s.bcast_seq.get())
-    };
+    let (elem, chare, red_seq, bcast_seq) = take_out(c, slot);
     let deferred: Vec<(EntryId, Option<ReplyTo>, Vec<u8>)> = c
         .waits
         .borrow_mut()
@@ -277,16 +284,7 @@ fn emigrate(pe: &Pe, c: &Rc<LocalCollection>, slot: usize, to: u32) {
 /// Destroys the element in `slot`: a tombstone stays (here and at its home) to report messages
 /// that still come for it, and PE 0 learns it will not contribute or answer again.
 fn destroy(pe: &Pe, c: &Rc<LocalCollection>, slot: usize) {
-    let (elem, chare, red_seq, bcast_seq) = {
-        let mut t = c.table.borrow_mut();
-        let t = &mut *t;
-        let elem = t.here.position(slot).expect("a local element's slot");
-        t.here.remove(elem);
-        let s = &t.slots[slot];
-        let chare = s.chare.borrow_mut().take().expect("an element in its slot");
-        s.move_to.set(None);
-        (elem, chare, s.red_seq.get(), s.bcast_seq.get())
-    };
+    let (elem, chare, red_seq, bcast_seq) = take_out(c, slot);
     drop(chare);
     let what = || format!("element {} of {}", c.meta.index_of(elem), c.type_name);
     if let Some(w) = c.waits.borrow_mut().remove(&slot) {
